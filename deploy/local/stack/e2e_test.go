@@ -1,0 +1,328 @@
+package stack_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/justiceops/justice/deploy/local/stack"
+)
+
+// startStack runs a whole local stack on free ports with its data in dir.
+func startStack(t *testing.T, dir string) *stack.Stack {
+	t.Helper()
+	cfg := stack.Config{
+		DataDir: dir, StoreAddr: "127.0.0.1:0", RescueAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
+		Reflection: true,
+	}
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	s, err := stack.Start(context.Background(), cfg, logger)
+	if err != nil {
+		t.Fatalf("start stack: %v", err)
+	}
+	return s
+}
+
+// client is a tiny REST client for the tests.
+type client struct {
+	t    *testing.T
+	base string
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   map[string]any
+	Raw    []byte
+}
+
+func (c client) do(method, path string, body any, header ...string) response {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		switch b := body.(type) {
+		case []byte:
+			rd = bytes.NewReader(b)
+		case string:
+			rd = strings.NewReader(b)
+		default:
+			raw, err := json.Marshal(body)
+			if err != nil {
+				c.t.Fatal(err)
+			}
+			rd = bytes.NewReader(raw)
+		}
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := response{Status: res.StatusCode, Header: res.Header, Raw: raw}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &out.Body); err != nil {
+			c.t.Fatalf("%s %s: response is not JSON: %v: %s", method, path, err, raw)
+		}
+	}
+	return out
+}
+
+func (c client) must(want int, method, path string, body any, header ...string) response {
+	c.t.Helper()
+	r := c.do(method, path, body, header...)
+	if r.Status != want {
+		c.t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.Status, want, r.Raw)
+	}
+	return r
+}
+
+func str(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+
+// reason returns the ErrorInfo reason of a JSON error body.
+func reason(body map[string]any) string {
+	details, _ := body["details"].([]any)
+	for _, d := range details {
+		if m, ok := d.(map[string]any); ok && strings.HasSuffix(str(m, "@type"), "ErrorInfo") {
+			return str(m, "reason")
+		}
+	}
+	return ""
+}
+
+// seedOperation creates a confirmed location and a conducted operation in office.
+func seedOperation(c client, office string) string {
+	loc := c.must(201, "POST", "/v1/offices/"+office+"/locations", map[string]any{
+		"display_name": "Lane 4 lodge", "type": "LOCATION_TYPE_HOTEL_OR_LODGE", "district": "Mumbai City"})
+	name := str(loc.Body, "name")
+	c.must(200, "POST", "/v1/"+name+":investigate", map[string]any{"reason": "tip from partner"})
+	c.must(200, "POST", "/v1/"+name+":confirm", map[string]any{"reason": "undercover visit"})
+	op := c.must(201, "POST", "/v1/offices/"+office+"/operations", map[string]any{
+		"location": name, "planned_time": time.Now().Add(-72 * time.Hour).UTC().Format(time.RFC3339),
+		"police_unit": "AHTU", "legal_basis": "OPERATION_LEGAL_BASIS_ITPA_S16_RESCUE"})
+	opName := str(op.Body, "name")
+	c.must(200, "POST", "/v1/"+opName+":conduct", map[string]any{
+		"conduct_time": time.Now().Add(-48 * time.Hour).UTC().Format(time.RFC3339), "suspects_apprehended": 2})
+	return opName
+}
+
+func survivorBody(operation, pseudonym string, age int) map[string]any {
+	basis := map[string]any{"basis": "LAWFUL_BASIS_CONSENT", "reference": "CF-1"}
+	if age < 18 {
+		basis = map[string]any{"basis": "LAWFUL_BASIS_CHILD_PROTECTION_UNDER_LAW", "reference": "CWC-7"}
+	}
+	return map[string]any{
+		"pseudonym": pseudonym, "legal_name": "Zyxwy Qqvarn", "age_at_rescue": age,
+		"gender": "GENDER_FEMALE", "citizenship": "NP", "languages": []string{"ne", "hi"},
+		"rescue_time": time.Now().Add(-47 * time.Hour).UTC().Format(time.RFC3339), "operation": operation,
+		"means_of_control": []string{"MEANS_OF_CONTROL_DEBT_BONDAGE"}, "legal_basis": basis,
+	}
+}
+
+func TestEndToEndThroughTheRESTEdge(t *testing.T) {
+	dir := t.TempDir()
+	s := startStack(t, dir)
+	defer s.Stop()
+	c := client{t: t, base: "http://" + s.Addrs.HTTP}
+
+	op := seedOperation(c, "mumbai")
+
+	// Create, with a request id, then retry it: same resource, no duplicate.
+	first := c.must(201, "POST", "/v1/offices/mumbai/survivors?request_id=e2e-create-1", survivorBody(op, "Asha", 16))
+	name := str(first.Body, "name")
+	if loc := first.Header.Get("Location"); loc != "/v1/"+name {
+		t.Errorf("Location header = %q, want /v1/%s", loc, name)
+	}
+	if first.Header.Get("ETag") == "" {
+		t.Error("create response has no ETag header")
+	}
+	retry := c.must(201, "POST", "/v1/offices/mumbai/survivors?request_id=e2e-create-1", survivorBody(op, "Asha", 16))
+	if got := str(retry.Body, "name"); got != name {
+		t.Fatalf("retried create returned %s, want the first resource %s", got, name)
+	}
+	reused := c.must(400, "POST", "/v1/offices/mumbai/survivors?request_id=e2e-create-1", survivorBody(op, "Other", 30))
+	if reason(reused.Body) != "REQUEST_ID_REUSED" {
+		t.Errorf("same request id, other payload: reason %q, want REQUEST_ID_REUSED: %s", reason(reused.Body), reused.Raw)
+	}
+
+	// Get.
+	got := c.must(200, "GET", "/v1/"+name, nil)
+	if got.Body["minor"] != true || str(got.Body, "pseudonym") != "Asha" {
+		t.Errorf("get returned %s", got.Raw)
+	}
+
+	// More survivors, then list with a filter and paginate to the end.
+	for i := 0; i < 4; i++ {
+		c.must(201, "POST", "/v1/offices/mumbai/survivors", survivorBody(op, fmt.Sprintf("Minor-%d", i), 15))
+		c.must(201, "POST", "/v1/offices/mumbai/survivors", survivorBody(op, fmt.Sprintf("Adult-%d", i), 25))
+	}
+	seen := map[string]bool{}
+	token := ""
+	pages := 0
+	for {
+		q := url.Values{"filter": {"minor = true"}, "page_size": {"2"}, "order_by": {"pseudonym"}}
+		if token != "" {
+			q.Set("page_token", token)
+		}
+		page := c.must(200, "GET", "/v1/offices/mumbai/survivors?"+q.Encode(), nil)
+		pages++
+		items, _ := page.Body["survivors"].([]any)
+		for _, it := range items {
+			m := it.(map[string]any)
+			if m["minor"] != true {
+				t.Errorf("filter minor = true returned an adult: %v", m["pseudonym"])
+			}
+			if seen[str(m, "name")] {
+				t.Errorf("pagination returned %s twice", str(m, "name"))
+			}
+			seen[str(m, "name")] = true
+		}
+		token = str(page.Body, "next_page_token")
+		if token == "" {
+			break
+		}
+		if pages > 10 {
+			t.Fatal("pagination does not end")
+		}
+	}
+	if len(seen) != 5 || pages != 3 {
+		t.Errorf("paginated %d minors over %d pages, want 5 over 3", len(seen), pages)
+	}
+
+	// The operation shows how many survivors it rescued.
+	opRes := c.must(200, "GET", "/v1/"+op, nil)
+	if n, _ := opRes.Body["survivors_rescued"].(float64); n != 9 {
+		t.Errorf("operation survivors_rescued = %v, want 9", opRes.Body["survivors_rescued"])
+	}
+
+	// Update with the current etag, then with the stale one: 409.
+	etag := str(got.Body, "etag")
+	upd := c.must(200, "PATCH", "/v1/"+name+"?update_mask=pseudonym", map[string]any{"pseudonym": "Asha R", "etag": etag})
+	if str(upd.Body, "etag") == etag {
+		t.Error("update did not change the etag")
+	}
+	stale := c.must(409, "PATCH", "/v1/"+name+"?update_mask=pseudonym", map[string]any{"pseudonym": "Asha S", "etag": etag})
+	if stale.Body["status"] != "ABORTED" || reason(stale.Body) != "ETAG_MISMATCH" {
+		t.Errorf("stale etag: %s", stale.Raw)
+	}
+
+	// An illegal transition: 409 naming both states.
+	ill := c.must(409, "POST", "/v1/"+op+":abort", map[string]any{"reason": "too late"})
+	if msg := str(ill.Body, "message"); !strings.Contains(msg, "CONDUCTED") || !strings.Contains(msg, "ABORTED") {
+		t.Errorf("illegal transition message %q does not name current and requested state", msg)
+	}
+
+	// Unknown office: 404 that says so.
+	unk := c.must(404, "GET", "/v1/offices/chennai/survivors", nil)
+	if !strings.Contains(str(unk.Body, "message"), "chennai") {
+		t.Errorf("unknown office message: %s", unk.Raw)
+	}
+
+	// Identity never leaks into errors: the legal name is not in any error body.
+	bad := survivorBody(op, "", 16)
+	bad["age_at_rescue"] = 300
+	res := c.must(400, "POST", "/v1/offices/mumbai/survivors", bad)
+	if strings.Contains(string(res.Raw), "Zyxwy") {
+		t.Errorf("error body carries the legal name: %s", res.Raw)
+	}
+
+	// Everything written is there after a restart on the same data directory.
+	if err := s.Stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	s2 := startStack(t, dir)
+	defer s2.Stop()
+	c2 := client{t: t, base: "http://" + s2.Addrs.HTTP}
+	after := c2.must(200, "GET", "/v1/"+name, nil)
+	if str(after.Body, "pseudonym") != "Asha R" {
+		t.Errorf("after restart: %s", after.Raw)
+	}
+}
+
+func TestBadInputGetsAClearErrorAndChangesNothing(t *testing.T) {
+	s := startStack(t, t.TempDir())
+	defer s.Stop()
+	c := client{t: t, base: "http://" + s.Addrs.HTTP}
+	op := seedOperation(c, "mumbai")
+	count := func() int {
+		n := 0
+		token := ""
+		for {
+			q := url.Values{"page_size": {"500"}}
+			if token != "" {
+				q.Set("page_token", token)
+			}
+			r := c.must(200, "GET", "/v1/offices/-/survivors?"+q.Encode(), nil)
+			items, _ := r.Body["survivors"].([]any)
+			n += len(items)
+			if token = str(r.Body, "next_page_token"); token == "" {
+				return n
+			}
+		}
+	}
+	c.must(201, "POST", "/v1/offices/mumbai/survivors", survivorBody(op, "Baseline", 20))
+	before := count()
+
+	without := func(k string) map[string]any { b := survivorBody(op, "X", 20); delete(b, k); return b }
+	with := func(k string, v any) map[string]any { b := survivorBody(op, "X", 20); b[k] = v; return b }
+	cases := []struct {
+		name, method, path string
+		body               any
+		status             int
+		field              string // a field the error must name
+	}{
+		{"missing pseudonym", "POST", "/v1/offices/mumbai/survivors", without("pseudonym"), 400, "pseudonym"},
+		{"missing operation", "POST", "/v1/offices/mumbai/survivors", without("operation"), 400, "operation"},
+		{"missing gender", "POST", "/v1/offices/mumbai/survivors", without("gender"), 400, "gender"},
+		{"missing rescue time", "POST", "/v1/offices/mumbai/survivors", without("rescue_time"), 400, "rescue_time"},
+		{"unknown enum name", "POST", "/v1/offices/mumbai/survivors", with("gender", "GENDER_MARTIAN"), 400, "gender"},
+		{"unknown enum number", "POST", "/v1/offices/mumbai/survivors", with("gender", 99), 400, "gender"},
+		{"malformed operation name", "POST", "/v1/offices/mumbai/survivors", with("operation", "operations/x"), 400, "operation"},
+		{"operation of another office", "POST", "/v1/offices/kolkata/survivors", survivorBody(op, "X", 20), 400, "operation"},
+		{"malformed survivor name", "GET", "/v1/offices/mumbai/survivors/NOT_AN_ID", nil, 400, "name"},
+		{"page size 1000000", "GET", "/v1/offices/mumbai/survivors?page_size=1000000", nil, 400, "page_size"},
+		{"filter with $where", "GET", "/v1/offices/mumbai/survivors?filter=" + url.QueryEscape(`$where = "1"`), nil, 400, "filter"},
+		{"filter on a protected field", "GET", "/v1/offices/mumbai/survivors?filter=" + url.QueryEscape(`legal_name = "x"`), nil, 400, "legal_name"},
+		{"tampered page token", "GET", "/v1/offices/mumbai/survivors?page_token=AAAA", nil, 400, "page_token"},
+		{"not JSON", "POST", "/v1/offices/mumbai/survivors", "{not json", 400, ""},
+		{"oversized body", "POST", "/v1/offices/mumbai/survivors", []byte(`{"pseudonym":"` + strings.Repeat("a", 2<<20) + `"}`), 413, ""},
+		{"minor without a child basis", "POST", "/v1/offices/mumbai/survivors", with("age_at_rescue", 15), 409, "legal_basis"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := client{t: t, base: c.base}
+			r := c.do(tc.method, tc.path, tc.body)
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Raw)
+			}
+			if r.Body["message"] == nil || r.Body["status"] == nil || r.Body["details"] == nil {
+				t.Errorf("error body lacks code/status/message/details: %s", r.Raw)
+			}
+			if tc.field != "" && !strings.Contains(string(r.Raw), tc.field) {
+				t.Errorf("error does not name %q: %s", tc.field, r.Raw)
+			}
+			if strings.Contains(string(r.Raw), "Zyxwy") {
+				t.Errorf("error echoes the legal name: %s", r.Raw)
+			}
+		})
+	}
+	if after := count(); after != before {
+		t.Errorf("bad input changed the database: %d survivors before, %d after", before, after)
+	}
+}

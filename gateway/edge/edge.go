@@ -1,0 +1,157 @@
+package edge
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
+	"github.com/justiceops/justice/services/platform/grpcclient"
+	"github.com/justiceops/justice/services/platform/requestid"
+)
+
+// backend is one gRPC service behind the edge.
+type backend struct {
+	name     string // the gRPC service name, for health checks
+	conn     *grpc.ClientConn
+	register func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+}
+
+// Edge is the REST edge: an http.Handler in front of the services.
+type Edge struct {
+	cfg      Config
+	logger   *slog.Logger
+	backends []backend
+	handler  http.Handler
+}
+
+// New dials the services and builds the REST handler. Dialing is lazy: the
+// edge starts even when a service is down, and answers 503 for its routes.
+func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Edge, error) {
+	e := &Edge{cfg: cfg, logger: logger}
+	rescueConn, err := grpcclient.Dial(cfg.RescueAddr)
+	if err != nil {
+		return nil, fmt.Errorf("edge.New: rescue: %w", err)
+	}
+	e.backends = append(e.backends, backend{
+		name:     rescuev1.RescueService_ServiceDesc.ServiceName,
+		conn:     rescueConn,
+		register: rescuev1.RegisterRescueServiceHandler,
+	})
+
+	mux := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: false},
+			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+		}),
+		runtime.WithErrorHandler(handleError),
+		runtime.WithIncomingHeaderMatcher(incomingHeader),
+		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
+		runtime.WithForwardResponseOption(forwardResponse),
+		runtime.WithDisableHTTPMethodOverride(),
+	)
+	for _, b := range e.backends {
+		if err := b.register(ctx, mux, b.conn); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("edge.New: register %s: %w", b.name, err)
+		}
+	}
+
+	root := http.NewServeMux()
+	root.Handle("/v1/", mux)
+	root.HandleFunc("GET /openapi.json", serveOpenAPI)
+	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"SERVING"}` + "\n"))
+	})
+	root.HandleFunc("GET /readyz", e.ready)
+
+	var h http.Handler = root
+	h = limitBody(h, cfg.MaxBodyBytes)
+	h = withTimeout(h, cfg.RequestTimeout)
+	h = accessLog(h, logger)
+	h = withRequestID(h)
+	e.handler = otelhttp.NewHandler(h, "edge",
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + routeOf(r) }))
+	return e, nil
+}
+
+// Handler returns the edge's http.Handler.
+func (e *Edge) Handler() http.Handler { return e.handler }
+
+// Close releases the connections to the services.
+func (e *Edge) Close() {
+	for _, b := range e.backends {
+		_ = b.conn.Close()
+	}
+}
+
+// ready answers 200 only when every service reports SERVING.
+func (e *Edge) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	type result struct {
+		Service string `json:"service"`
+		Status  string `json:"status"`
+	}
+	results := make([]result, len(e.backends))
+	ready := true
+	for i, b := range e.backends {
+		res, err := grpc_health_v1.NewHealthClient(b.conn).Check(ctx, &grpc_health_v1.HealthCheckRequest{Service: b.name})
+		st := "UNAVAILABLE"
+		if err == nil {
+			st = res.GetStatus().String()
+		}
+		if st != grpc_health_v1.HealthCheckResponse_SERVING.String() {
+			ready = false
+		}
+		results[i] = result{Service: b.name, Status: st}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if !ready {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_ = jsonEncode(w, map[string]any{"ready": ready, "services": results})
+}
+
+// incomingHeader decides which HTTP headers reach the services as gRPC
+// metadata. Only an allowlist passes; in particular Grpc-Metadata-* headers
+// are dropped, so a caller cannot forge metadata the services trust.
+func incomingHeader(key string) (string, bool) {
+	switch strings.ToLower(key) {
+	case requestid.MetadataKey:
+		return requestid.MetadataKey, true
+	default:
+		return "", false
+	}
+}
+
+// forwardResponse shapes successful responses: 201 Created with Location for
+// Create methods, and the resource's etag as the ETag header.
+func forwardResponse(ctx context.Context, w http.ResponseWriter, m proto.Message) error {
+	fields := m.ProtoReflect().Descriptor().Fields()
+	if f := fields.ByName("etag"); f != nil && f.Kind() == protoreflect.StringKind {
+		if etag := m.ProtoReflect().Get(f).String(); etag != "" {
+			w.Header().Set("ETag", `"`+etag+`"`)
+		}
+	}
+	method, _ := runtime.RPCMethod(ctx)
+	if i := strings.LastIndex(method, "/"); i >= 0 && strings.HasPrefix(method[i+1:], "Create") {
+		if f := fields.ByName("name"); f != nil && f.Kind() == protoreflect.StringKind {
+			w.Header().Set("Location", "/v1/"+m.ProtoReflect().Get(f).String())
+		}
+		w.WriteHeader(http.StatusCreated)
+	}
+	return nil
+}

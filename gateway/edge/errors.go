@@ -1,0 +1,169 @@
+package edge
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/protoadapt"
+
+	"github.com/justiceops/justice/services/platform/logging"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+)
+
+// errorBody is the JSON shape of every REST error:
+//
+//	{"code": 404, "status": "NOT_FOUND", "message": "...", "details": [{"@type": "...ErrorInfo", ...}]}
+//
+// code is the HTTP status, status the canonical gRPC code name, details the
+// google.rpc detail messages (ErrorInfo, BadRequest field violations, RetryInfo).
+type errorBody struct {
+	Code    int               `json:"code"`
+	Status  string            `json:"status"`
+	Message string            `json:"message"`
+	Details []json.RawMessage `json:"details"`
+}
+
+// HTTPStatus maps a canonical code to the HTTP status the edge answers with.
+// It follows grpc-gateway's table except for FAILED_PRECONDITION, which is
+// 409 Conflict here: the request conflicts with the resource's current state
+// (an illegal transition), which is not a malformed request (400).
+func HTTPStatus(c codes.Code) int {
+	if c == codes.FailedPrecondition {
+		return http.StatusConflict
+	}
+	return runtime.HTTPStatusFromCode(c)
+}
+
+// writeError renders st as the edge's JSON error with the given HTTP status.
+func writeError(ctx context.Context, w http.ResponseWriter, httpStatus int, st *status.Status) {
+	body := errorBody{
+		Code:    httpStatus,
+		Status:  codeName(st.Code()),
+		Message: st.Message(),
+		Details: []json.RawMessage{},
+	}
+	for _, d := range st.Proto().GetDetails() {
+		raw, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(d)
+		if err != nil {
+			logging.FromContext(ctx).WarnContext(ctx, "edge: error detail not rendered", slog.String("type", d.GetTypeUrl()))
+			continue
+		}
+		body.Details = append(body.Details, raw)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Del("Trailer")
+	if st.Code() == codes.Unauthenticated {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="justice"`)
+	}
+	w.WriteHeader(httpStatus)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// writeTooLarge answers 413 for a body over the limit.
+func writeTooLarge(ctx context.Context, w http.ResponseWriter, limit int64) {
+	st := status.Newf(codes.ResourceExhausted, "request body is larger than the limit of %d bytes", limit)
+	if d, err := st.WithDetails(&errdetails.ErrorInfo{Reason: "BODY_TOO_LARGE", Domain: "gateway.justice.example",
+		Metadata: map[string]string{"limit_bytes": strconv.FormatInt(limit, 10)}}); err == nil {
+		st = d
+	}
+	writeError(ctx, w, http.StatusRequestEntityTooLarge, st)
+}
+
+// codeName is the canonical UPPER_SNAKE name of a code, e.g. NOT_FOUND.
+func codeName(c codes.Code) string {
+	switch c {
+	case codes.OK:
+		return "OK"
+	case codes.Canceled:
+		return "CANCELLED"
+	case codes.InvalidArgument:
+		return "INVALID_ARGUMENT"
+	case codes.DeadlineExceeded:
+		return "DEADLINE_EXCEEDED"
+	case codes.NotFound:
+		return "NOT_FOUND"
+	case codes.AlreadyExists:
+		return "ALREADY_EXISTS"
+	case codes.PermissionDenied:
+		return "PERMISSION_DENIED"
+	case codes.ResourceExhausted:
+		return "RESOURCE_EXHAUSTED"
+	case codes.FailedPrecondition:
+		return "FAILED_PRECONDITION"
+	case codes.Aborted:
+		return "ABORTED"
+	case codes.OutOfRange:
+		return "OUT_OF_RANGE"
+	case codes.Unimplemented:
+		return "UNIMPLEMENTED"
+	case codes.Unavailable:
+		return "UNAVAILABLE"
+	case codes.DataLoss:
+		return "DATA_LOSS"
+	case codes.Unauthenticated:
+		return "UNAUTHENTICATED"
+	case codes.Internal:
+		return "INTERNAL"
+	default:
+		return "UNKNOWN"
+	}
+}
+
+// handleError is the mux's error handler: every gRPC error, body decoding
+// error and routing error leaves the edge through here.
+func handleError(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	st, ok := status.FromError(err)
+	if !ok {
+		// Not a gRPC status: a failure inside the edge. Say nothing of it to the caller.
+		logging.FromContext(ctx).ErrorContext(ctx, "edge: unexpected error", slog.String("error", err.Error()))
+		st = status.New(codes.Internal, "internal error")
+	}
+	if (st.Code() == codes.InvalidArgument || st.Code() == codes.Unknown) && len(st.Details()) == 0 {
+		// The services always attach an ErrorInfo; an error without details was
+		// made by grpc-gateway itself while decoding the body or parameters. Its
+		// text can quote the offending value (which may be identity), so only the
+		// field name is kept.
+		st = decodeError(st.Message())
+	}
+	writeError(ctx, w, HTTPStatus(st.Code()), st)
+}
+
+var (
+	unknownFieldRE = regexp.MustCompile(`unknown field "([A-Za-z0-9_.]+)"`)
+	badFieldRE     = regexp.MustCompile(`(?:field|parameter|param) "?([A-Za-z0-9_.]+)"?`)
+)
+
+// decodeError turns a decoding message into a caller-safe INVALID_ARGUMENT that
+// names the field, without the value.
+func decodeError(msg string) *status.Status {
+	field, desc := "", "the request body or query parameters could not be decoded; check them against /openapi.json"
+	if m := unknownFieldRE.FindStringSubmatch(msg); m != nil {
+		field, desc = m[1], "unknown field; check the field names against /openapi.json"
+	} else if m := badFieldRE.FindStringSubmatch(msg); m != nil {
+		field, desc = m[1], "invalid value for this field's type (enums take their names, e.g. GENDER_FEMALE; timestamps RFC 3339)"
+	}
+	text := "malformed request: " + desc
+	if field != "" {
+		text = fmt.Sprintf("malformed request: %s: %s", field, desc)
+	}
+	st := status.New(codes.InvalidArgument, text)
+	details := []protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: "MALFORMED_REQUEST", Domain: "gateway.justice.example"}}
+	if field != "" {
+		details = append(details, &errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: desc}}})
+	}
+	if withDetails, err := st.WithDetails(details...); err == nil {
+		st = withDetails
+	}
+	return st
+}
+
+func statusInternal() *status.Status { return status.New(codes.Internal, "internal error") }

@@ -1,0 +1,31 @@
+// Command rescue serves the justice.rescue.v1.RescueService over gRPC. It is
+// configured by environment variables (see service.Config); MONGODB_URI is
+// required.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/justiceops/justice/services/rescue/service"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	cfg, err := service.LoadConfig(ctx, nil)
+	if err != nil {
+		// Like config.MustLoad, with the binary's own defaults applied.
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := service.Run(ctx, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "rescue:", err)
+		stop()
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,310 @@
+package mongodb
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/justiceops/justice/services/platform/errs"
+	"github.com/justiceops/justice/services/platform/filtering"
+	"github.com/justiceops/justice/services/platform/listing"
+	"github.com/justiceops/justice/services/platform/mongostore"
+	"github.com/justiceops/justice/services/platform/pagination"
+	"github.com/justiceops/justice/services/rescue/internal/domain"
+)
+
+// Repositories are the service's three repositories over one database.
+type Repositories struct {
+	Locations  *LocationRepository
+	Operations *OperationRepository
+	Survivors  *SurvivorRepository
+}
+
+// New returns the repositories on db, after creating their indexes (which
+// does nothing when they exist). codec signs and checks page tokens.
+func New(ctx context.Context, db *mongo.Database, codec *pagination.Codec) (*Repositories, error) {
+	r := &Repositories{
+		Locations:  &LocationRepository{store[domain.Location, locationDoc]{coll: db.Collection(LocationsCollection), codec: codec, spec: locationSpec, m: locationMapping}},
+		Operations: &OperationRepository{store[domain.Operation, operationDoc]{coll: db.Collection(OperationsCollection), codec: codec, spec: operationSpec, m: operationMapping}},
+		Survivors:  &SurvivorRepository{store[domain.Survivor, survivorDoc]{coll: db.Collection(SurvivorsCollection), codec: codec, spec: survivorSpec, m: survivorMapping}},
+	}
+	indexes := map[*mongo.Collection][]mongo.IndexModel{
+		r.Locations.coll: {
+			index("office_create_time", "office", "create_time", "_id"),
+			index("office_update_time", "office", "update_time", "_id"),
+			index("office_display_name", "office", "display_name", "_id"),
+			index("office_status", "office", "status"),
+		},
+		r.Operations.coll: {
+			index("office_create_time", "office", "create_time", "_id"),
+			index("office_update_time", "office", "update_time", "_id"),
+			index("office_planned_time", "office", "planned_time", "_id"),
+			index("office_status", "office", "status"),
+			index("office_location", "office", "location"),
+		},
+		r.Survivors.coll: {
+			index("office_create_time", "office", "create_time", "_id"),
+			index("office_update_time", "office", "update_time", "_id"),
+			index("office_rescue_time", "office", "rescue_time", "_id"),
+			index("office_pseudonym", "office", "pseudonym", "_id"),
+			index("office_operation", "office", "operation"),
+			index("office_cwc_state_deadline", "office", "cwc_state", "cwc_production_deadline"),
+		},
+	}
+	for coll, models := range indexes {
+		if err := mongostore.EnsureIndexes(ctx, coll, models); err != nil {
+			return nil, fmt.Errorf("mongodb.New: %w", err)
+		}
+	}
+	return r, nil
+}
+
+func enumValues[E ~string](values []E) []string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = string(v)
+	}
+	return s
+}
+
+// LocationRepository implements domain.LocationRepository.
+type LocationRepository struct {
+	store[domain.Location, locationDoc]
+}
+
+var locationMapping = mapping[domain.Location, locationDoc]{
+	kind: "location", collection: domain.CollectionLocations, toDoc: toLocationDoc, fromDoc: fromLocationDoc,
+	meta: func(l *domain.Location) *domain.Meta { return &l.Meta },
+}
+
+func locationSpec(domain.ListQuery) listing.Spec {
+	return listing.Spec{
+		Filter: filtering.Schema{Fields: []filtering.Field{
+			{Name: "office", Path: "office", Type: filtering.String},
+			{Name: "status", Path: "status", Type: filtering.Enum, Enum: enumValues(domain.LocationStatuses), EnumPrefix: "LOCATION_STATUS_"},
+			{Name: "type", Path: "type", Type: filtering.Enum, Enum: enumValues(domain.LocationTypes), EnumPrefix: "LOCATION_TYPE_"},
+			{Name: "district", Path: "district", Type: filtering.String},
+		}},
+		OrderBy:      map[string]string{"create_time": "create_time", "update_time": "update_time", "display_name": "display_name"},
+		DefaultOrder: "create_time desc",
+	}
+}
+
+// Create implements domain.LocationRepository.
+func (r *LocationRepository) Create(ctx context.Context, l *domain.Location) error {
+	return wrap("mongodb.LocationRepository.Create", r.create(ctx, l))
+}
+
+// Get implements domain.LocationRepository.
+func (r *LocationRepository) Get(ctx context.Context, office, id string) (*domain.Location, error) {
+	l, err := r.get(ctx, office, id)
+	return l, wrap("mongodb.LocationRepository.Get", err)
+}
+
+// Update implements domain.LocationRepository.
+func (r *LocationRepository) Update(ctx context.Context, office, id string, fn domain.UpdateFunc[domain.Location]) (*domain.Location, error) {
+	l, err := r.update(ctx, office, id, fn)
+	return l, wrap("mongodb.LocationRepository.Update", err)
+}
+
+// Delete implements domain.LocationRepository.
+func (r *LocationRepository) Delete(ctx context.Context, office, id string, version int64) error {
+	return wrap("mongodb.LocationRepository.Delete", r.delete(ctx, office, id, version))
+}
+
+// List implements domain.LocationRepository.
+func (r *LocationRepository) List(ctx context.Context, q domain.ListQuery) (domain.Page[*domain.Location], error) {
+	p, err := r.list(ctx, q)
+	return p, wrap("mongodb.LocationRepository.List", err)
+}
+
+// OperationRepository implements domain.OperationRepository.
+type OperationRepository struct {
+	store[domain.Operation, operationDoc]
+}
+
+var operationMapping = mapping[domain.Operation, operationDoc]{
+	kind: "operation", collection: domain.CollectionOperations, toDoc: toOperationDoc, fromDoc: fromOperationDoc,
+	meta: func(o *domain.Operation) *domain.Meta { return &o.Meta },
+}
+
+func operationSpec(domain.ListQuery) listing.Spec {
+	return listing.Spec{
+		Filter: filtering.Schema{Fields: []filtering.Field{
+			{Name: "office", Path: "office", Type: filtering.String},
+			{Name: "status", Path: "status", Type: filtering.Enum, Enum: enumValues(domain.OperationStatuses), EnumPrefix: "OPERATION_STATUS_"},
+			{Name: "location", Path: "location", Type: filtering.String},
+			{Name: "planned_time", Path: "planned_time", Type: filtering.Timestamp},
+			{Name: "conduct_time", Path: "conduct_time", Type: filtering.Timestamp},
+		}},
+		OrderBy:      map[string]string{"create_time": "create_time", "update_time": "update_time", "planned_time": "planned_time"},
+		DefaultOrder: "create_time desc",
+	}
+}
+
+// Create implements domain.OperationRepository.
+func (r *OperationRepository) Create(ctx context.Context, o *domain.Operation) error {
+	return wrap("mongodb.OperationRepository.Create", r.create(ctx, o))
+}
+
+// Get implements domain.OperationRepository.
+func (r *OperationRepository) Get(ctx context.Context, office, id string) (*domain.Operation, error) {
+	o, err := r.get(ctx, office, id)
+	return o, wrap("mongodb.OperationRepository.Get", err)
+}
+
+// Update implements domain.OperationRepository.
+func (r *OperationRepository) Update(ctx context.Context, office, id string, fn domain.UpdateFunc[domain.Operation]) (*domain.Operation, error) {
+	o, err := r.update(ctx, office, id, fn)
+	return o, wrap("mongodb.OperationRepository.Update", err)
+}
+
+// Delete implements domain.OperationRepository.
+func (r *OperationRepository) Delete(ctx context.Context, office, id string, version int64) error {
+	return wrap("mongodb.OperationRepository.Delete", r.delete(ctx, office, id, version))
+}
+
+// List implements domain.OperationRepository.
+func (r *OperationRepository) List(ctx context.Context, q domain.ListQuery) (domain.Page[*domain.Operation], error) {
+	p, err := r.list(ctx, q)
+	return p, wrap("mongodb.OperationRepository.List", err)
+}
+
+// CountByLocation implements domain.OperationRepository.
+func (r *OperationRepository) CountByLocation(ctx context.Context, office, location string) (int, error) {
+	n, err := r.coll.CountDocuments(ctx, bson.D{{Key: "office", Value: office}, {Key: "location", Value: location}})
+	if err != nil {
+		return 0, fmt.Errorf("mongodb.OperationRepository.CountByLocation: %w", err)
+	}
+	return int(n), nil
+}
+
+// SurvivorRepository implements domain.SurvivorRepository.
+type SurvivorRepository struct {
+	store[domain.Survivor, survivorDoc]
+}
+
+var survivorMapping = mapping[domain.Survivor, survivorDoc]{
+	kind: "survivor", collection: domain.CollectionSurvivors, toDoc: toSurvivorDoc, fromDoc: fromSurvivorDoc,
+	meta: func(s *domain.Survivor) *domain.Meta { return &s.Meta },
+}
+
+func survivorSpec(q domain.ListQuery) listing.Spec {
+	return listing.Spec{
+		Filter: filtering.Schema{Fields: []filtering.Field{
+			{Name: "office", Path: "office", Type: filtering.String},
+			{Name: "operation", Path: "operation", Type: filtering.String},
+			{Name: "minor", Path: "minor", Type: filtering.Bool},
+			{Name: "gender", Path: "gender", Type: filtering.Enum, Enum: enumValues(domain.Genders), EnumPrefix: "GENDER_"},
+			{Name: "citizenship", Path: "citizenship", Type: filtering.String},
+			{Name: "rescue_time", Path: "rescue_time", Type: filtering.Timestamp},
+			{Name: "cwc_production_status", Path: "cwc_state", Type: filtering.Enum, Enum: enumValues(domain.CWCStatuses),
+				EnumPrefix: "CWC_PRODUCTION_STATUS_", Translate: cwcStatusFilter(q.Now)},
+		}},
+		OrderBy: map[string]string{
+			"create_time": "create_time", "update_time": "update_time", "rescue_time": "rescue_time", "pseudonym": "pseudonym",
+		},
+		DefaultOrder: "create_time desc",
+	}
+}
+
+// cwcStatusFilter translates a filter on the derived cwc_production_status
+// into conditions on stored fields, judged at time now: PENDING and OVERDUE
+// are both stored as AWAITING and told apart by the deadline.
+func cwcStatusFilter(now time.Time) func(op string, value any) (bson.D, error) {
+	return func(op string, value any) (bson.D, error) {
+		s, _ := value.(string)
+		status := domain.CWCStatus(strings.TrimPrefix(s, "CWC_PRODUCTION_STATUS_"))
+		var cond bson.D
+		switch status {
+		case domain.CWCNotRequired, domain.CWCProduced, domain.CWCProducedLate:
+			cond = bson.D{{Key: "cwc_state", Value: string(status)}}
+		case domain.CWCPending:
+			cond = bson.D{{Key: "cwc_state", Value: cwcAwaiting}, {Key: "cwc_production_deadline", Value: bson.D{{Key: "$gte", Value: now}}}}
+		case domain.CWCOverdue:
+			cond = bson.D{{Key: "cwc_state", Value: cwcAwaiting}, {Key: "cwc_production_deadline", Value: bson.D{{Key: "$lt", Value: now}}}}
+		default:
+			return nil, invalidFilter(fmt.Sprintf("cwc_production_status must be one of %s; got %q",
+				strings.Join(enumValues(domain.CWCStatuses), ", "), s))
+		}
+		switch op {
+		case "=":
+			return cond, nil
+		case "!=":
+			return bson.D{{Key: "$nor", Value: bson.A{cond}}}, nil
+		default:
+			return nil, invalidFilter(fmt.Sprintf("cwc_production_status supports only = and !=; got %s", op))
+		}
+	}
+}
+
+func invalidFilter(description string) error {
+	return errs.InvalidArgument("INVALID_FILTER", "invalid filter: "+description,
+		errs.FieldViolation{Field: "filter", Description: description})
+}
+
+// Create implements domain.SurvivorRepository.
+func (r *SurvivorRepository) Create(ctx context.Context, s *domain.Survivor) error {
+	return wrap("mongodb.SurvivorRepository.Create", r.create(ctx, s))
+}
+
+// Get implements domain.SurvivorRepository.
+func (r *SurvivorRepository) Get(ctx context.Context, office, id string) (*domain.Survivor, error) {
+	s, err := r.get(ctx, office, id)
+	return s, wrap("mongodb.SurvivorRepository.Get", err)
+}
+
+// Update implements domain.SurvivorRepository.
+func (r *SurvivorRepository) Update(ctx context.Context, office, id string, fn domain.UpdateFunc[domain.Survivor]) (*domain.Survivor, error) {
+	s, err := r.update(ctx, office, id, fn)
+	return s, wrap("mongodb.SurvivorRepository.Update", err)
+}
+
+// List implements domain.SurvivorRepository.
+func (r *SurvivorRepository) List(ctx context.Context, q domain.ListQuery) (domain.Page[*domain.Survivor], error) {
+	p, err := r.list(ctx, q)
+	return p, wrap("mongodb.SurvivorRepository.List", err)
+}
+
+// CountByOperation implements domain.SurvivorRepository with one aggregation:
+// $match on the offices and operations, $group by operation.
+func (r *SurvivorRepository) CountByOperation(ctx context.Context, offices, operations []string) (map[string]int, error) {
+	counts := make(map[string]int, len(operations))
+	if len(offices) == 0 || len(operations) == 0 {
+		return counts, nil
+	}
+	match := officeScope(offices)
+	match = append(match, bson.E{Key: "operation", Value: bson.D{{Key: "$in", Value: operations}}})
+	pipeline := mongo.Pipeline{
+		{{Key: "$match", Value: match}},
+		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$operation"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
+	}
+	cur, err := r.coll.Aggregate(ctx, pipeline)
+	if err != nil {
+		return nil, fmt.Errorf("mongodb.SurvivorRepository.CountByOperation: %w", err)
+	}
+	var rows []struct {
+		Operation string `bson:"_id"`
+		N         int    `bson:"n"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("mongodb.SurvivorRepository.CountByOperation: %w", err)
+	}
+	for _, row := range rows {
+		counts[row.Operation] = row.N
+	}
+	return counts, nil
+}
+
+// wrap names the failing method on unexpected errors, keeping typed errors
+// findable by errs.As.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

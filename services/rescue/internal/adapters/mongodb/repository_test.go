@@ -1,0 +1,454 @@
+package mongodb_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/justiceops/justice/services/platform/errs"
+	"github.com/justiceops/justice/services/platform/pagination"
+	"github.com/justiceops/justice/services/platform/storetest"
+	"github.com/justiceops/justice/services/rescue/internal/adapters/mongodb"
+	"github.com/justiceops/justice/services/rescue/internal/domain"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+var t0 = time.Date(2025, 3, 14, 10, 30, 0, 0, time.UTC)
+
+func newRepos(t *testing.T) (*mongodb.Repositories, *mongo.Database) {
+	t.Helper()
+	db := storetest.NewDatabase(t)
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	codec, err := pagination.NewCodec(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repos, err := mongodb.New(context.Background(), db, codec)
+	if err != nil {
+		t.Fatalf("mongodb.New: %v", err)
+	}
+	return repos, db
+}
+
+func newLocation(t *testing.T, office, id string, at time.Time) *domain.Location {
+	t.Helper()
+	l, err := domain.NewLocation(id, office, domain.LocationFields{
+		DisplayName: "Lodge " + id, Type: domain.LocationTypeHotelOrLodge, Area: "Kamathipura", District: "Mumbai City",
+	}, "priya", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func newOperation(t *testing.T, office, id, location string) *domain.Operation {
+	t.Helper()
+	o, err := domain.NewOperation(id, office, domain.OperationFields{
+		Location: domain.Name(office, domain.CollectionLocations, location), PlannedTime: t0.Add(time.Hour),
+		PoliceUnit: "AHTU", FIRNumber: "12/2025", LegalBasis: domain.OperationBasisITPAS16Rescue, Notes: "n",
+	}, "priya", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func newSurvivor(t *testing.T, office, id, operation string, age int, rescue time.Time) *domain.Survivor {
+	t.Helper()
+	basis := domain.BasisConsent
+	if age < 18 {
+		basis = domain.BasisChildProtectionUnderLaw
+	}
+	s, err := domain.NewSurvivor(id, office, domain.Name(office, domain.CollectionOperations, operation), domain.SurvivorFields{
+		Pseudonym: "P-" + id, AgeAtRescue: age, Gender: domain.GenderFemale, Citizenship: "IN", RescueTime: rescue,
+		LegalBasis: domain.LegalBasis{Basis: basis, Reference: "ref"},
+	}, "priya", rescue.Add(time.Minute), time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func wantKind(t *testing.T, err error, kind errs.Kind, reason string) *errs.Error {
+	t.Helper()
+	e, ok := errs.As(err)
+	if !ok || e.Kind != kind || e.Reason != reason {
+		t.Fatalf("err = %v, want %s %s", err, kind, reason)
+	}
+	return e
+}
+
+func TestLocationRoundTrip(t *testing.T) {
+	t.Parallel()
+	repos, _ := newRepos(t)
+	ctx := context.Background()
+	l := newLocation(t, "mumbai", "loc1", t0)
+	if err := l.Transition(domain.LocationUnderInvestigation, domain.Change{Actor: "arjun", Time: t0.Add(time.Hour), Reason: "tip", RequestID: "r1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := repos.Locations.Create(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	got, err := repos.Locations.Get(ctx, "mumbai", "loc1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, l) {
+		t.Errorf("read back\n%+v\nwant\n%+v", got, l)
+	}
+	err = repos.Locations.Create(ctx, newLocation(t, "mumbai", "loc1", t0))
+	wantKind(t, err, errs.KindAlreadyExists, "LOCATION_ALREADY_EXISTS")
+}
+
+func TestOperationRoundTrip(t *testing.T) {
+	t.Parallel()
+	repos, _ := newRepos(t)
+	ctx := context.Background()
+	o := newOperation(t, "mumbai", "op1", "loc1")
+	if err := repos.Operations.Create(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	got, err := repos.Operations.Get(ctx, "mumbai", "op1")
+	if err != nil || !reflect.DeepEqual(got, o) {
+		t.Fatalf("planned: err %v\n%+v\nwant\n%+v", err, got, o)
+	}
+	got, err = repos.Operations.Update(ctx, "mumbai", "op1", func(o *domain.Operation) (*domain.Operation, error) {
+		return o, o.Conduct(domain.Conduct{Time: t0, SuspectsApprehended: 4}, domain.Change{Actor: "a", Time: t0.Add(time.Minute)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := repos.Operations.Get(ctx, "mumbai", "op1")
+	if err != nil || !reflect.DeepEqual(again, got) || again.Version != 2 || !again.ConductTime.Equal(t0) || again.SuspectsApprehended != 4 {
+		t.Errorf("conducted: err %v\n%+v\nwant\n%+v", err, again, got)
+	}
+}
+
+func TestSurvivorRoundTripKeepsEveryField(t *testing.T) {
+	t.Parallel()
+	repos, _ := newRepos(t)
+	ctx := context.Background()
+	s, err := domain.NewSurvivor("s1", "mumbai", "offices/mumbai/operations/op1", domain.SurvivorFields{
+		Pseudonym: "Asha", LegalName: "Legal Name", DateOfBirth: &domain.Date{Year: 2009, Month: 2, Day: 28},
+		FamilyContact: "contact", Address: "address", AgeAtRescue: 16, Gender: domain.GenderFemale, Citizenship: "NP",
+		OriginRegion: "Sindhupalchok", Languages: []string{"ne", "hi"}, RescueTime: t0,
+		MeansOfControl:    []domain.MeansOfControl{domain.ControlDebtBondage, domain.ControlThreats},
+		RecruiterRelation: domain.RecruiterFamily,
+		LegalBasis:        domain.LegalBasis{Basis: domain.BasisProsecutionOfOffence, Reference: "FIR 9/2025"},
+		CWCProductionTime: t0.Add(3 * time.Hour),
+	}, "priya", t0.Add(4*time.Hour), time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := repos.Survivors.Create(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	got, err := repos.Survivors.Get(ctx, "mumbai", "s1")
+	if err != nil || !reflect.DeepEqual(got, s) {
+		t.Errorf("err %v\n%+v\nwant\n%+v", err, got, s)
+	}
+}
+
+func TestOtherOfficesRecordsAreNotFound(t *testing.T) {
+	t.Parallel()
+	repos, _ := newRepos(t)
+	ctx := context.Background()
+	if err := repos.Locations.Create(ctx, newLocation(t, "kolkata", "loc1", t0)); err != nil {
+		t.Fatal(err)
+	}
+	_, errOther := repos.Locations.Get(ctx, "mumbai", "loc1")
+	_, errMissing := repos.Locations.Get(ctx, "mumbai", "loc2")
+	a := wantKind(t, errOther, errs.KindNotFound, "LOCATION_NOT_FOUND")
+	b := wantKind(t, errMissing, errs.KindNotFound, "LOCATION_NOT_FOUND")
+	if a.Message != `location "offices/mumbai/locations/loc1" does not exist` || b.Message != `location "offices/mumbai/locations/loc2" does not exist` {
+		t.Errorf("messages differ beyond the name: %q, %q", a.Message, b.Message)
+	}
+	_, err := repos.Locations.Update(ctx, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) {
+		t.Error("update function ran on another office's record")
+		return l, nil
+	})
+	wantKind(t, err, errs.KindNotFound, "LOCATION_NOT_FOUND")
+	err = repos.Locations.Delete(ctx, "mumbai", "loc1", 1)
+	wantKind(t, err, errs.KindNotFound, "LOCATION_NOT_FOUND")
+	page, err := repos.Locations.List(ctx, domain.ListQuery{Offices: []string{"mumbai"}, QueryKey: "offices/mumbai", Now: t0})
+	if err != nil || len(page.Items) != 0 {
+		t.Errorf("mumbai list: err %v, %d items", err, len(page.Items))
+	}
+	page, err = repos.Locations.List(ctx, domain.ListQuery{Offices: []string{"kolkata", "mumbai"}, QueryKey: "offices/-", Now: t0})
+	if err != nil || len(page.Items) != 1 {
+		t.Errorf("all-offices list: err %v, %d items", err, len(page.Items))
+	}
+	if _, err := repos.Locations.Get(ctx, "kolkata", "loc1"); err != nil {
+		t.Errorf("kolkata's own record: %v", err)
+	}
+	if err := repos.Operations.Create(ctx, newOperation(t, "kolkata", "op1", "loc1")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := repos.Operations.CountByLocation(ctx, "mumbai", "offices/kolkata/locations/loc1"); err != nil || n != 0 {
+		t.Errorf("mumbai count of kolkata's operations = %d, %v", n, err)
+	}
+}
+
+func TestConcurrentUpdatesWithTheSameEtagExactlyOneWins(t *testing.T) {
+	t.Parallel()
+	repos, _ := newRepos(t)
+	ctx := context.Background()
+	l := newLocation(t, "mumbai", "loc1", t0)
+	if err := repos.Locations.Create(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	etag := l.Etag()
+	// Both writers load version 1 before either stores: the barrier holds each
+	// first attempt until both have read the record.
+	var loaded sync.WaitGroup
+	loaded.Add(2)
+	results := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var once sync.Once
+			_, results[i] = repos.Locations.Update(ctx, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) {
+				once.Do(func() { loaded.Done(); loaded.Wait() })
+				if err := domain.CheckEtag("location", l.Name(), l.Meta, etag); err != nil {
+					return nil, err
+				}
+				return l, l.Update([]domain.LocationField{domain.LocationFieldNotes},
+					domain.LocationFields{Notes: fmt.Sprintf("writer %d", i)}, "w", t0)
+			})
+		}()
+	}
+	wg.Wait()
+	wins := 0
+	for _, err := range results {
+		if err == nil {
+			wins++
+			continue
+		}
+		wantKind(t, err, errs.KindAborted, "ETAG_MISMATCH")
+	}
+	if wins != 1 {
+		t.Fatalf("%d writers won, want exactly 1: %v", wins, results)
+	}
+	got, _ := repos.Locations.Get(ctx, "mumbai", "loc1")
+	if got.Version != 2 {
+		t.Errorf("version = %d, want 2", got.Version)
+	}
+}
+
+func TestConcurrentUpdatesWithoutEtagBothApply(t *testing.T) {
+	t.Parallel()
+	repos, _ := newRepos(t)
+	ctx := context.Background()
+	if err := repos.Locations.Create(ctx, newLocation(t, "mumbai", "loc1", t0)); err != nil {
+		t.Fatal(err)
+	}
+	var loaded sync.WaitGroup
+	loaded.Add(2)
+	var wg sync.WaitGroup
+	results := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var once sync.Once
+			_, results[i] = repos.Locations.Update(ctx, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) {
+				once.Do(func() { loaded.Done(); loaded.Wait() })
+				l.Notes += fmt.Sprintf("[%d]", i)
+				return l, nil
+			})
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(results...); err != nil {
+		t.Fatalf("an update without etag lost its race for good: %v", err)
+	}
+	got, _ := repos.Locations.Get(ctx, "mumbai", "loc1")
+	if got.Version != 3 || len(got.Notes) != len("[0][1]") {
+		t.Errorf("version %d notes %q: each change must apply to the other's result", got.Version, got.Notes)
+	}
+}
+
+func TestUpdateFunctionErrorStoresNothing(t *testing.T) {
+	t.Parallel()
+	repos, _ := newRepos(t)
+	ctx := context.Background()
+	if err := repos.Locations.Create(ctx, newLocation(t, "mumbai", "loc1", t0)); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("refused")
+	_, err := repos.Locations.Update(ctx, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) {
+		l.Notes = "changed"
+		return nil, boom
+	})
+	if !errors.Is(err, boom) {
+		t.Errorf("err = %v, want the function's error", err)
+	}
+	got, _ := repos.Locations.Get(ctx, "mumbai", "loc1")
+	if got.Notes != "" || got.Version != 1 {
+		t.Errorf("stored despite the error: %+v", got)
+	}
+}
+
+func TestDeleteOnlyAtTheLoadedVersion(t *testing.T) {
+	t.Parallel()
+	repos, db := newRepos(t)
+	ctx := context.Background()
+	if err := repos.Locations.Create(ctx, newLocation(t, "mumbai", "loc1", t0)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := repos.Locations.Update(ctx, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) { return l, nil }); err != nil {
+		t.Fatal(err)
+	}
+	wantKind(t, repos.Locations.Delete(ctx, "mumbai", "loc1", 1), errs.KindAborted, "ETAG_MISMATCH")
+	if err := repos.Locations.Delete(ctx, "mumbai", "loc1", 2); err != nil {
+		t.Fatalf("delete at the current version: %v", err)
+	}
+	if n, _ := db.Collection(mongodb.LocationsCollection).CountDocuments(ctx, bson.D{}); n != 0 {
+		t.Errorf("%d documents left", n)
+	}
+	wantKind(t, repos.Locations.Delete(ctx, "mumbai", "loc1", 2), errs.KindNotFound, "LOCATION_NOT_FOUND")
+}
+
+func TestListPagesFiltersAndOrders(t *testing.T) {
+	t.Parallel()
+	repos, _ := newRepos(t)
+	ctx := context.Background()
+	for i := range 7 {
+		l := newLocation(t, "mumbai", fmt.Sprintf("loc%d", i), t0.Add(time.Duration(i)*time.Minute))
+		if i%2 == 0 {
+			l.Status = domain.LocationConfirmed
+		}
+		if err := repos.Locations.Create(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := domain.ListQuery{Offices: []string{"mumbai"}, QueryKey: "offices/mumbai", PageSize: 3, Now: t0}
+	var ids []string
+	for {
+		page, err := repos.Locations.List(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range page.Items {
+			ids = append(ids, l.ID)
+		}
+		if page.NextPageToken == "" {
+			break
+		}
+		q.PageToken = page.NextPageToken
+	}
+	want := []string{"loc6", "loc5", "loc4", "loc3", "loc2", "loc1", "loc0"}
+	if !reflect.DeepEqual(ids, want) {
+		t.Errorf("default order (create_time desc) over pages = %v, want %v", ids, want)
+	}
+	page, err := repos.Locations.List(ctx, domain.ListQuery{
+		Offices: []string{"mumbai"}, QueryKey: "offices/mumbai", Now: t0,
+		Filter: `status = CONFIRMED`, OrderBy: "create_time",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids = nil
+	for _, l := range page.Items {
+		ids = append(ids, l.ID)
+	}
+	if want := []string{"loc0", "loc2", "loc4", "loc6"}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("confirmed, oldest first = %v, want %v", ids, want)
+	}
+	_, err = repos.Locations.List(ctx, domain.ListQuery{Offices: []string{"mumbai"}, QueryKey: "offices/mumbai", Now: t0, Filter: `legal_name = "x"`})
+	wantKind(t, err, errs.KindInvalidArgument, "INVALID_FILTER")
+}
+
+func TestSurvivorCountsByOperationInOneAggregation(t *testing.T) {
+	t.Parallel()
+	repos, _ := newRepos(t)
+	ctx := context.Background()
+	for i, op := range []string{"op1", "op1", "op2"} {
+		if err := repos.Survivors.Create(ctx, newSurvivor(t, "mumbai", fmt.Sprintf("s%d", i), op, 30, t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := repos.Survivors.Create(ctx, newSurvivor(t, "kolkata", "s9", "op1", 30, t0)); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := repos.Survivors.CountByOperation(ctx, []string{"mumbai"},
+		[]string{"offices/mumbai/operations/op1", "offices/mumbai/operations/op2", "offices/mumbai/operations/op3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"offices/mumbai/operations/op1": 2, "offices/mumbai/operations/op2": 1}
+	if !reflect.DeepEqual(counts, want) {
+		t.Errorf("counts = %v, want %v", counts, want)
+	}
+	counts, err = repos.Survivors.CountByOperation(ctx, []string{"mumbai"}, []string{"offices/kolkata/operations/op1"})
+	if err != nil || len(counts) != 0 {
+		t.Errorf("mumbai count of kolkata's operation = %v, %v", counts, err)
+	}
+}
+
+func TestSurvivorCWCStatusFilter(t *testing.T) {
+	t.Parallel()
+	repos, _ := newRepos(t)
+	ctx := context.Background()
+	now := t0
+	records := map[string]*domain.Survivor{
+		"adult":    newSurvivor(t, "mumbai", "adult", "op1", 30, now.Add(-48*time.Hour)),
+		"pending":  newSurvivor(t, "mumbai", "pending", "op1", 15, now.Add(-23*time.Hour)),
+		"overdue":  newSurvivor(t, "mumbai", "overdue", "op1", 15, now.Add(-25*time.Hour)),
+		"produced": newSurvivor(t, "mumbai", "produced", "op1", 15, now.Add(-48*time.Hour)),
+		"late":     newSurvivor(t, "mumbai", "late", "op1", 15, now.Add(-72*time.Hour)),
+		"kolkata":  newSurvivor(t, "kolkata", "kolkata", "op1", 15, now.Add(-25*time.Hour)),
+	}
+	records["produced"].CWCProductionTime = records["produced"].RescueTime.Add(2 * time.Hour)
+	records["late"].CWCProductionTime = records["late"].RescueTime.Add(30 * time.Hour)
+	for name, s := range records {
+		if err := repos.Survivors.Create(ctx, s); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	tests := []struct {
+		filter string
+		want   []string
+	}{
+		{`cwc_production_status = OVERDUE`, []string{"overdue"}},
+		{`cwc_production_status = CWC_PRODUCTION_STATUS_OVERDUE`, []string{"overdue"}},
+		{`cwc_production_status = PENDING`, []string{"pending"}},
+		{`cwc_production_status = PRODUCED`, []string{"produced"}},
+		{`cwc_production_status = PRODUCED_LATE`, []string{"late"}},
+		{`cwc_production_status = NOT_REQUIRED`, []string{"adult"}},
+		{`cwc_production_status != NOT_REQUIRED AND cwc_production_status != OVERDUE`, []string{"late", "pending", "produced"}},
+		{`minor = true`, []string{"late", "overdue", "pending", "produced"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.filter, func(t *testing.T) {
+			page, err := repos.Survivors.List(ctx, domain.ListQuery{
+				Offices: []string{"mumbai"}, QueryKey: "offices/mumbai", Now: now, Filter: tc.filter, OrderBy: "pseudonym",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, s := range page.Items {
+				got = append(got, s.ID)
+				if st := s.CWCStatus(now); tc.filter == `cwc_production_status = OVERDUE` && st != domain.CWCOverdue {
+					t.Errorf("%s listed as overdue has status %s", s.ID, st)
+				}
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

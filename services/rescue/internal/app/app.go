@@ -1,0 +1,153 @@
+// Package app holds the rescue service's use cases: the commands that create,
+// change, move through a lifecycle and delete locations, operations and
+// survivors, and the queries that read them. Each loads what it needs through
+// the domain's repository interfaces, applies the domain's rules and stores
+// the result; it knows nothing of gRPC, protobuf or MongoDB.
+//
+// Who acts is the subject of the caller's identity (identity.FromContext);
+// when is the injected Clock. Retried creates and transitions are told so by
+// the caller (Retry), because an earlier attempt may already have applied.
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/justiceops/justice/services/platform/errs"
+	"github.com/justiceops/justice/services/platform/identity"
+	"github.com/justiceops/justice/services/rescue/internal/domain"
+)
+
+// Clock tells the time. Production uses the system clock; tests fix it.
+type Clock interface {
+	Now() time.Time
+}
+
+// ClockFunc adapts a function to Clock.
+type ClockFunc func() time.Time
+
+// Now returns f().
+func (f ClockFunc) Now() time.Time { return f() }
+
+// SystemClock is the real clock.
+var SystemClock = ClockFunc(time.Now)
+
+// TimeZones gives the time zone of an office, in which calendar days (a
+// survivor's day of rescue against a date of birth) are counted.
+type TimeZones func(office string) *time.Location
+
+// Application is the rescue service's use cases.
+type Application struct {
+	locations  domain.LocationRepository
+	operations domain.OperationRepository
+	survivors  domain.SurvivorRepository
+	clock      Clock
+	zones      TimeZones
+}
+
+// New returns the use cases over the given repositories. A nil clock means
+// the system clock; nil zones means UTC for every office.
+func New(locations domain.LocationRepository, operations domain.OperationRepository, survivors domain.SurvivorRepository,
+	clock Clock, zones TimeZones) *Application {
+	if clock == nil {
+		clock = SystemClock
+	}
+	if zones == nil {
+		zones = func(string) *time.Location { return time.UTC }
+	}
+	return &Application{locations: locations, operations: operations, survivors: survivors, clock: clock, zones: zones}
+}
+
+// Now is the application's clock reading.
+func (a *Application) Now() time.Time { return a.clock.Now() }
+
+func actor(ctx context.Context) string { return identity.FromContext(ctx).Subject }
+
+// createOnce inserts a new record, honouring retries: on a retry, a record an
+// earlier attempt already inserted under the reserved id is the result, and
+// nothing new is written.
+func createOnce[T any](ctx context.Context, retry bool, get func(context.Context) (*T, error),
+	build func() (*T, error), insert func(context.Context, *T) error) (*T, error) {
+	if retry {
+		existing, err := get(ctx)
+		if err == nil {
+			return existing, nil
+		}
+		if !errs.Is(err, errs.KindNotFound) {
+			return nil, err
+		}
+	}
+	rec, err := build()
+	if err != nil {
+		return nil, err
+	}
+	if err := insert(ctx, rec); err != nil {
+		if retry && errs.Is(err, errs.KindAlreadyExists) {
+			// A concurrent earlier attempt won the insert; its record is the result.
+			return get(ctx)
+		}
+		return nil, err
+	}
+	return rec, nil
+}
+
+// ListQuery is what a List query needs besides the scope.
+type ListQuery struct {
+	// Offices is the scope: one office, or every office for offices/-.
+	Offices []string
+	// QueryKey is the canonical parent the page token is bound to.
+	QueryKey string
+	// Filter, OrderBy, PageSize and PageToken are the caller's, as in AIP-132/158/160.
+	Filter, OrderBy, PageToken string
+	PageSize                   int32
+}
+
+func (a *Application) domainQuery(q ListQuery) domain.ListQuery {
+	return domain.ListQuery{
+		Offices: q.Offices, Filter: q.Filter, OrderBy: q.OrderBy, PageSize: q.PageSize, PageToken: q.PageToken,
+		QueryKey: q.QueryKey, Now: a.clock.Now(),
+	}
+}
+
+// Transition is what every lifecycle command carries.
+type Transition struct {
+	// Office and ID name the record.
+	Office, ID string
+	// Etag, when set, must match the record's current etag.
+	Etag string
+	// RequestID is the caller's request_id, or empty.
+	RequestID string
+	// Retry is true when an earlier attempt under the same request_id may have applied.
+	Retry bool
+	// Reason is why, in the caller's words.
+	Reason string
+}
+
+func (t Transition) change(ctx context.Context, now time.Time) domain.Change {
+	return domain.Change{Actor: actor(ctx), Time: now, Reason: t.Reason, RequestID: t.RequestID}
+}
+
+// CheckTransition validates a transition's caller-supplied input without
+// touching storage, so invalid calls are refused before anything is written.
+func (a *Application) CheckTransition(t Transition) error {
+	return domain.Change{Reason: t.Reason}.Validate().Err()
+}
+
+// referenceNotFound is the NOT_FOUND for a reference a new record makes to a
+// record that does not exist in its office; the violation names the request field.
+func referenceNotFound(kind, name, office, field string) error {
+	e := errs.NotFound(fmt.Sprintf("%s_NOT_FOUND", upper(kind)), "%s %q does not exist in office %s", kind, name, office)
+	e.Violations = []errs.FieldViolation{{Field: field, Description: fmt.Sprintf("must name an existing %s of office %s", kind, office)}}
+	return e
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}

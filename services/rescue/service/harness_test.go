@@ -1,0 +1,248 @@
+package service_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
+	"github.com/justiceops/justice/services/platform/grpcclient"
+	"github.com/justiceops/justice/services/platform/grpcserver"
+	"github.com/justiceops/justice/services/platform/logging"
+	"github.com/justiceops/justice/services/platform/storetest"
+	"github.com/justiceops/justice/services/rescue/service"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// maxRecv is the GRPC_MAX_RECV_MSG_BYTES of the servers under test.
+const maxRecv = 64 << 10
+
+// syncBuffer collects the server's log lines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// env is one rescue service on a real loopback listener, on its own database,
+// reached through the generated client.
+type env struct {
+	client rescuev1.RescueServiceClient
+	db     *mongo.Database
+	logs   *syncBuffer
+	srv    *grpcserver.Server
+}
+
+func start(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := service.LoadConfig(ctx, envconfig.MapLookuper(map[string]string{
+		"GRPC_ADDR":               "127.0.0.1:0",
+		"GRPC_MAX_RECV_MSG_BYTES": "65536",
+		"GRPC_SHUTDOWN_TIMEOUT":   "5s",
+		"LOG_LEVEL":               "debug",
+	}))
+	if err != nil {
+		t.Fatalf("LoadConfig: %v", err)
+	}
+	if cfg.GRPC.MaxRecvMsgBytes != maxRecv || cfg.Mongo.Database != "rescue" {
+		t.Fatalf("config not loaded as expected: %+v", cfg)
+	}
+	db := storetest.NewDatabase(t)
+	logs := &syncBuffer{}
+	logger := logging.New(logs, slog.LevelDebug)
+	svc, err := service.New(ctx, cfg, db, logger)
+	if err != nil {
+		t.Fatalf("service.New: %v", err)
+	}
+	srv := grpcserver.New(cfg.GRPC, logger, service.ErrorDomain)
+	svc.Attach(srv)
+	lis, err := srv.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(serveCtx, lis) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	conn, err := grpcclient.Dial(lis.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return &env{client: rescuev1.NewRescueServiceClient(conn), db: db, logs: logs, srv: srv}
+}
+
+func ctxT(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+var collections = []string{"locations", "operations", "survivors", "idempotency_keys"}
+
+// counts is the number of documents in each collection of the service.
+func (e *env) counts(t *testing.T) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	for _, c := range collections {
+		n, err := e.db.Collection(c).CountDocuments(context.Background(), bson.D{})
+		if err != nil {
+			t.Fatalf("count %s: %v", c, err)
+		}
+		out[c] = n
+	}
+	return out
+}
+
+// statusOf checks the code, the ErrorInfo reason and domain, and that each
+// field has a BadRequest violation.
+func statusOf(t *testing.T, err error, code codes.Code, reason string, fields ...string) *status.Status {
+	t.Helper()
+	st, ok := status.FromError(err)
+	if !ok || err == nil {
+		t.Fatalf("err = %v, want status %s", err, code)
+	}
+	if st.Code() != code {
+		t.Fatalf("code = %s (%s), want %s", st.Code(), st.Message(), code)
+	}
+	var info *errdetails.ErrorInfo
+	var violations []string
+	for _, d := range st.Details() {
+		switch d := d.(type) {
+		case *errdetails.ErrorInfo:
+			info = d
+		case *errdetails.BadRequest:
+			for _, v := range d.GetFieldViolations() {
+				violations = append(violations, v.GetField())
+			}
+		}
+	}
+	if reason != "" {
+		if info == nil || info.GetReason() != reason {
+			t.Errorf("ErrorInfo = %v, want reason %s (message %q)", info, reason, st.Message())
+		} else if info.GetDomain() != service.ErrorDomain {
+			t.Errorf("ErrorInfo domain = %q, want %q", info.GetDomain(), service.ErrorDomain)
+		}
+	}
+	for _, f := range fields {
+		if !slices.Contains(violations, f) {
+			t.Errorf("violations %v do not name %q (message %q)", violations, f, st.Message())
+		}
+	}
+	return st
+}
+
+func errorInfo(st *status.Status) *errdetails.ErrorInfo {
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info
+		}
+	}
+	return nil
+}
+
+// Fixtures made through the API.
+
+func (e *env) location(t *testing.T, office string) *rescuev1.Location {
+	t.Helper()
+	l, err := e.client.CreateLocation(ctxT(t), &rescuev1.CreateLocationRequest{
+		Parent: "offices/" + office,
+		Location: &rescuev1.Location{
+			DisplayName: "Lane 4 lodge", Type: rescuev1.LocationType_LOCATION_TYPE_HOTEL_OR_LODGE,
+			Area: "Kamathipura", District: "Mumbai City",
+		},
+	})
+	if err != nil {
+		t.Fatalf("CreateLocation: %v", err)
+	}
+	return l
+}
+
+func (e *env) confirmedLocation(t *testing.T, office string) *rescuev1.Location {
+	t.Helper()
+	l := e.location(t, office)
+	var err error
+	if l, err = e.client.InvestigateLocation(ctxT(t), &rescuev1.InvestigateLocationRequest{Name: l.GetName()}); err != nil {
+		t.Fatal(err)
+	}
+	if l, err = e.client.ConfirmLocation(ctxT(t), &rescuev1.ConfirmLocationRequest{Name: l.GetName()}); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func operationAt(location string) *rescuev1.Operation {
+	return &rescuev1.Operation{
+		Location: location, PlannedTime: timestamppb.New(time.Now().Add(time.Hour)), PoliceUnit: "AHTU Mumbai",
+		FirNumber: "112/2025", LegalBasis: rescuev1.OperationLegalBasis_OPERATION_LEGAL_BASIS_ITPA_S16_RESCUE,
+	}
+}
+
+func (e *env) conductedOperation(t *testing.T, office string) *rescuev1.Operation {
+	t.Helper()
+	l := e.confirmedLocation(t, office)
+	o, err := e.client.CreateOperation(ctxT(t), &rescuev1.CreateOperationRequest{Parent: "offices/" + office, Operation: operationAt(l.GetName())})
+	if err != nil {
+		t.Fatalf("CreateOperation: %v", err)
+	}
+	o, err = e.client.ConductOperation(ctxT(t), &rescuev1.ConductOperationRequest{
+		Name: o.GetName(), ConductTime: timestamppb.New(time.Now().Add(-2 * time.Hour)), SuspectsApprehended: 3,
+	})
+	if err != nil {
+		t.Fatalf("ConductOperation: %v", err)
+	}
+	return o
+}
+
+const legalName = "Sunita Kumari Secretname"
+
+// adult is a valid adult survivor of the operation.
+func adult(operation string) *rescuev1.Survivor {
+	return &rescuev1.Survivor{
+		Pseudonym: "Asha", LegalName: legalName, FamilyContact: "mother +91 98200 11111", Address: "House 7, Hidden Lane",
+		AgeAtRescue: 22, Gender: rescuev1.Gender_GENDER_FEMALE, Citizenship: "NP", OriginRegion: "Sindhupalchok",
+		Languages: []string{"ne", "hi"}, RescueTime: timestamppb.New(time.Now().Add(-time.Hour)), Operation: operation,
+		MeansOfControl: []rescuev1.MeansOfControl{rescuev1.MeansOfControl_MEANS_OF_CONTROL_DEBT_BONDAGE},
+		LegalBasis:     &rescuev1.LegalBasis{Basis: rescuev1.LawfulBasis_LAWFUL_BASIS_CONSENT, Reference: "Consent form 44"},
+	}
+}
+
+// minor is a valid minor survivor of the operation, rescued `ago`.
+func minor(operation string, ago time.Duration) *rescuev1.Survivor {
+	s := adult(operation)
+	s.AgeAtRescue = 15
+	s.RescueTime = timestamppb.New(time.Now().Add(-ago))
+	s.LegalBasis = &rescuev1.LegalBasis{Basis: rescuev1.LawfulBasis_LAWFUL_BASIS_CHILD_PROTECTION_UNDER_LAW, Reference: "CWC 3/2025"}
+	return s
+}
