@@ -3,8 +3,8 @@ package edge
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strconv"
