@@ -78,11 +78,17 @@ func LoadConfig(ctx context.Context, lookuper envconfig.Lookuper) (Config, error
 // Service is the rescue service, ready to be mounted on a gRPC server.
 type Service struct {
 	server *grpcport.Server
+	idem   *idempotency.Store
+	logger *slog.Logger
 }
+
+// SweepInterval is how often Maintain removes expired idempotency keys.
+const SweepInterval = 10 * time.Minute
 
 // New wires the service on db: it loads the office registry, creates the
 // collections' indexes and the idempotency store, and builds the use cases
-// and the gRPC port. logger receives start-up messages only.
+// and the gRPC port. logger (nil means the context's) receives start-up and
+// upkeep messages only.
 func New(ctx context.Context, cfg Config, db *mongo.Database, logger *slog.Logger) (*Service, error) {
 	registry, err := office.LoadRegistry(cfg.Offices)
 	if err != nil {
@@ -105,10 +111,11 @@ func New(ctx context.Context, cfg Config, db *mongo.Database, logger *slog.Logge
 		return nil, fmt.Errorf("service.New: %w", err)
 	}
 	application := app.New(repos.Locations, repos.Operations, repos.Survivors, app.SystemClock, zones)
-	if logger != nil {
-		logger.InfoContext(ctx, "rescue service ready", "database", db.Name(), "offices", registry.Codes())
+	if logger == nil {
+		logger = logging.FromContext(ctx)
 	}
-	return &Service{server: grpcport.New(application, registry, idem)}, nil
+	logger.InfoContext(ctx, "rescue service ready", "database", db.Name(), "offices", registry.Codes())
+	return &Service{server: grpcport.New(application, registry, idem), idem: idem, logger: logger}, nil
 }
 
 // officeZones loads each office's time zone once.
@@ -127,6 +134,26 @@ func officeZones(registry *office.Registry) (app.TimeZones, error) {
 		}
 		return time.UTC
 	}, nil
+}
+
+// Maintain does the service's periodic upkeep until ctx is done: every
+// interval it deletes expired idempotency keys (MongoDB's TTL index does so
+// too; FerretDB v1 has none, so without this the keys would pile up).
+func (s *Service) Maintain(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := s.idem.Sweep(ctx); err != nil && ctx.Err() == nil {
+			s.logger.WarnContext(ctx, "sweeping expired idempotency keys failed", "error", err)
+		} else if n > 0 {
+			s.logger.InfoContext(ctx, "swept expired idempotency keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Register registers the RescueService on gs.
@@ -180,6 +207,16 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	}
 	srv := grpcserver.New(cfg.GRPC, logger, ErrorDomain)
 	svc.Attach(srv)
+	maintainCtx, stopMaintaining := context.WithCancel(ctx)
+	maintained := make(chan struct{})
+	go func() {
+		defer close(maintained)
+		svc.Maintain(maintainCtx, SweepInterval)
+	}()
+	defer func() {
+		stopMaintaining()
+		<-maintained
+	}()
 	lis, err := srv.Listen()
 	if err != nil {
 		return fmt.Errorf("service.Run: %w", err)

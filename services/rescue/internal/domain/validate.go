@@ -50,6 +50,7 @@ func (e enumeration[E]) contains(x E) bool {
 	return false
 }
 
+// String lists the values, comma separated, for messages.
 func (e enumeration[E]) String() string {
 	names := make([]string, len(e))
 	for i, x := range e {

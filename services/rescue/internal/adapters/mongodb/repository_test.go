@@ -208,19 +208,16 @@ func TestConcurrentUpdatesWithTheSameEtagExactlyOneWins(t *testing.T) {
 		t.Fatal(err)
 	}
 	etag := l.Etag()
-	// Both writers load version 1 before either stores: the barrier holds each
-	// first attempt until both have read the record.
-	var loaded sync.WaitGroup
-	loaded.Add(2)
-	results := make([]error, 2)
+	const writers = 8
+	results := make([]error, writers)
+	start := make(chan struct{})
 	var wg sync.WaitGroup
-	for i := range 2 {
+	for i := range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var once sync.Once
+			<-start
 			_, results[i] = repos.Locations.Update(ctx, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) {
-				once.Do(func() { loaded.Done(); loaded.Wait() })
 				if err := domain.CheckEtag("location", l.Name(), l.Meta, etag); err != nil {
 					return nil, err
 				}
@@ -229,6 +226,7 @@ func TestConcurrentUpdatesWithTheSameEtagExactlyOneWins(t *testing.T) {
 			})
 		}()
 	}
+	close(start)
 	wg.Wait()
 	wins := 0
 	for _, err := range results {
@@ -247,36 +245,76 @@ func TestConcurrentUpdatesWithTheSameEtagExactlyOneWins(t *testing.T) {
 	}
 }
 
-func TestConcurrentUpdatesWithoutEtagBothApply(t *testing.T) {
+func TestConcurrentUpdatesWithoutEtagAllApply(t *testing.T) {
 	t.Parallel()
 	repos, _ := newRepos(t)
 	ctx := context.Background()
 	if err := repos.Locations.Create(ctx, newLocation(t, "mumbai", "loc1", t0)); err != nil {
 		t.Fatal(err)
 	}
-	var loaded sync.WaitGroup
-	loaded.Add(2)
+	const writers = 8
+	results := make([]error, writers)
+	start := make(chan struct{})
 	var wg sync.WaitGroup
-	results := make([]error, 2)
-	for i := range 2 {
+	for i := range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var once sync.Once
+			<-start
 			_, results[i] = repos.Locations.Update(ctx, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) {
-				once.Do(func() { loaded.Done(); loaded.Wait() })
 				l.Notes += fmt.Sprintf("[%d]", i)
 				return l, nil
 			})
 		}()
 	}
+	close(start)
 	wg.Wait()
 	if err := errors.Join(results...); err != nil {
 		t.Fatalf("an update without etag lost its race for good: %v", err)
 	}
 	got, _ := repos.Locations.Get(ctx, "mumbai", "loc1")
-	if got.Version != 3 || len(got.Notes) != len("[0][1]") {
-		t.Errorf("version %d notes %q: each change must apply to the other's result", got.Version, got.Notes)
+	if got.Version != 1+writers || len(got.Notes) != writers*len("[0]") {
+		t.Errorf("version %d notes %q: each change must apply to the others' results", got.Version, got.Notes)
+	}
+}
+
+func TestDeleteRacingAnUpdateNeverLosesTheUpdate(t *testing.T) {
+	t.Parallel()
+	repos, _ := newRepos(t)
+	ctx := context.Background()
+	if err := repos.Locations.Create(ctx, newLocation(t, "mumbai", "loc1", t0)); err != nil {
+		t.Fatal(err)
+	}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	var updateErr, deleteErr error
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		<-start
+		_, updateErr = repos.Locations.Update(ctx, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) { return l, nil })
+	}()
+	go func() {
+		defer wg.Done()
+		<-start
+		deleteErr = repos.Locations.Delete(ctx, "mumbai", "loc1", 1)
+	}()
+	close(start)
+	wg.Wait()
+	_, getErr := repos.Locations.Get(ctx, "mumbai", "loc1")
+	switch {
+	case deleteErr == nil:
+		// The delete went first: the update must have found nothing.
+		wantKind(t, updateErr, errs.KindNotFound, "LOCATION_NOT_FOUND")
+		wantKind(t, getErr, errs.KindNotFound, "LOCATION_NOT_FOUND")
+	case updateErr == nil:
+		// The update went first: the delete at version 1 must have been refused.
+		wantKind(t, deleteErr, errs.KindAborted, "ETAG_MISMATCH")
+		if getErr != nil {
+			t.Errorf("the updated record is gone: %v", getErr)
+		}
+	default:
+		t.Errorf("both failed: update %v, delete %v", updateErr, deleteErr)
 	}
 }
 

@@ -9,6 +9,14 @@
 // use optimistic concurrency: a document's version must still be the one
 // loaded for a replace or delete to apply. Only single-document writes and
 // the aggregation stages FerretDB v1 supports ($match, $group) are used.
+//
+// FerretDB v1 runs a filtered update or delete as a query followed by a
+// write by _id, so its version filter alone is not a compare-and-swap: two
+// writers that loaded the same version could both succeed. The repositories
+// therefore also serialise the load-change-store of each record within the
+// process (mongostore.WriteLocks). On MongoDB the filter is atomic and the lock only
+// saves a lost race; on the embedded FerretDB, which serves one process, it
+// is what makes "exactly one of two writers with the same etag wins" true.
 package mongodb
 
 import (
@@ -53,6 +61,7 @@ type store[T, D any] struct {
 	codec *pagination.Codec
 	spec  func(q domain.ListQuery) listing.Spec
 	m     mapping[T, D]
+	locks mongostore.WriteLocks
 }
 
 func (s *store[T, D]) name(office, id string) string { return domain.Name(office, s.m.collection, id) }
@@ -88,6 +97,7 @@ func (s *store[T, D]) get(ctx context.Context, office, id string) (*T, error) {
 // its version is still the one loaded, bumping the version. A lost race is
 // retried with the fresh record; after updateAttempts it is ABORTED.
 func (s *store[T, D]) update(ctx context.Context, office, id string, fn domain.UpdateFunc[T]) (*T, error) {
+	defer s.locks.Lock(office + "/" + id)()
 	for range updateAttempts {
 		cur, err := s.get(ctx, office, id)
 		if err != nil {
@@ -114,6 +124,7 @@ func (s *store[T, D]) update(ctx context.Context, office, id string, fn domain.U
 
 // delete removes the document if it is still at version.
 func (s *store[T, D]) delete(ctx context.Context, office, id string, version int64) error {
+	defer s.locks.Lock(office + "/" + id)()
 	filter := append(key(office, id), bson.E{Key: "version", Value: version})
 	res, err := s.coll.DeleteOne(ctx, filter)
 	if err != nil {

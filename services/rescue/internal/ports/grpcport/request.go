@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -131,7 +132,7 @@ func updateMask[F ~string](mask *fieldmaskpb.FieldMask, resource proto.Message, 
 				fields = append(fields, F(path))
 			}
 		case knownPath(desc, path):
-			v.Add("update_mask", "field %q cannot be updated (it is output only, immutable or the identifier); updatable fields: %s", path, list)
+			v.Add("update_mask", "field %q %s; updatable fields: %s", path, whyNotUpdatable(desc, path), list)
 		default:
 			v.Add("update_mask", "%s has no field %q; updatable fields: %s", desc.Name(), truncate(path, 60), list)
 		}
@@ -144,6 +145,26 @@ func updateMask[F ~string](mask *fieldmaskpb.FieldMask, resource proto.Message, 
 		return nil, errs.InvalidArgument("INVALID_UPDATE_MASK", "invalid update_mask: "+strings.Join(parts, "; "), v...)
 	}
 	return fields, nil
+}
+
+// whyNotUpdatable explains, from the contract's field_behavior annotations,
+// why a field of the resource cannot be named in an update mask.
+func whyNotUpdatable(desc protoreflect.MessageDescriptor, path string) string {
+	top := desc.Fields().ByName(protoreflect.Name(strings.SplitN(path, ".", 2)[0]))
+	if top.Name() == "etag" {
+		return "cannot be updated: send it in the resource to check the version, not in the mask"
+	}
+	behaviors, _ := proto.GetExtension(top.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
+	switch {
+	case slices.Contains(behaviors, annotations.FieldBehavior_IDENTIFIER):
+		return "is the identifier and cannot be updated; it names the record to update"
+	case slices.Contains(behaviors, annotations.FieldBehavior_OUTPUT_ONLY):
+		return "is output only; the service sets it"
+	case slices.Contains(behaviors, annotations.FieldBehavior_IMMUTABLE):
+		return "is immutable once created"
+	default:
+		return "cannot be updated once created"
+	}
 }
 
 // knownPath reports whether a dotted path names a field of the message.

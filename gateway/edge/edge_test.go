@@ -1,0 +1,156 @@
+package edge
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+)
+
+func TestHTTPStatusMapsCanonicalCodes(t *testing.T) {
+	t.Parallel()
+	for code, want := range map[codes.Code]int{
+		codes.InvalidArgument:    400,
+		codes.NotFound:           404,
+		codes.AlreadyExists:      409,
+		codes.Aborted:            409,
+		codes.FailedPrecondition: 409,
+		codes.PermissionDenied:   403,
+		codes.Unauthenticated:    401,
+		codes.ResourceExhausted:  429,
+		codes.Unavailable:        503,
+		codes.Internal:           500,
+	} {
+		if got := HTTPStatus(code); got != want {
+			t.Errorf("HTTPStatus(%s) = %d, want %d", code, got, want)
+		}
+	}
+}
+
+func TestIncomingHeadersOnlyPassTheAllowlist(t *testing.T) {
+	t.Parallel()
+	for header, want := range map[string]bool{
+		"X-Request-Id":                true,
+		"Grpc-Metadata-X-Request-Id":  false,
+		"Grpc-Metadata-Authorization": false,
+		"Grpc-Metadata-Subject":       false,
+		"X-Forwarded-For":             false,
+		"Cookie":                      false,
+	} {
+		if _, got := incomingHeader(header); got != want {
+			t.Errorf("incomingHeader(%q) passes = %v, want %v", header, got, want)
+		}
+	}
+}
+
+func TestRouteOfHidesOfficeAndRecordIDs(t *testing.T) {
+	t.Parallel()
+	for path, want := range map[string]string{
+		"/v1/offices/mumbai/survivors/abc123":           "/v1/offices/{office}/survivors/{id}",
+		"/v1/offices/mumbai/survivors":                  "/v1/offices/{office}/survivors",
+		"/v1/offices/kolkata/locations/xyz:investigate": "/v1/offices/{office}/locations/{id}:investigate",
+		"/v1/offices/-/operations":                      "/v1/offices/{office}/operations",
+		"/openapi.json":                                 "/openapi.json",
+	} {
+		r := httptest.NewRequest("GET", path, nil)
+		if got := routeOf(r); got != want {
+			t.Errorf("routeOf(%s) = %s, want %s", path, got, want)
+		}
+	}
+}
+
+func TestDecodeErrorNamesTheFieldButNeverTheValue(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ msg, field string }{
+		{`proto: (line 1:15): unknown field "legal_nam"`, "legal_nam"},
+		{`proto: (line 1:40): invalid value for enum field gender: "Zyxwy Qqvarn"`, "gender"},
+		{`proto: (line 1:9): invalid value for string field legal_name: 12 Zyxwy`, "legal_name"},
+		{`unexpected EOF Zyxwy`, ""},
+	} {
+		st := decodeError(tc.msg)
+		if st.Code() != codes.InvalidArgument {
+			t.Errorf("%q: code %s, want INVALID_ARGUMENT", tc.msg, st.Code())
+		}
+		if strings.Contains(st.Message(), "Zyxwy") {
+			t.Errorf("%q: message %q echoes the value", tc.msg, st.Message())
+		}
+		if tc.field != "" && !strings.Contains(st.Message(), tc.field) {
+			t.Errorf("%q: message %q does not name field %s", tc.msg, st.Message(), tc.field)
+		}
+	}
+}
+
+func TestBodyOverTheLimitIs413(t *testing.T) {
+	t.Parallel()
+	reached := false
+	h := limitBody(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached = true }), 1024)
+	for _, chunked := range []bool{false, true} {
+		r := httptest.NewRequest("POST", "/v1/offices/mumbai/survivors", strings.NewReader(strings.Repeat("a", 2048)))
+		if chunked {
+			r.ContentLength = -1
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusRequestEntityTooLarge {
+			t.Errorf("chunked=%v: status %d, want 413", chunked, w.Code)
+		}
+		var body errorBody
+		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Status != "RESOURCE_EXHAUSTED" {
+			t.Errorf("chunked=%v: body %s", chunked, w.Body.String())
+		}
+	}
+	if reached {
+		t.Error("an oversized body reached the handler")
+	}
+}
+
+func TestRequestIDIsKeptWhenValidAndReplacedOtherwise(t *testing.T) {
+	t.Parallel()
+	var seen string
+	h := withRequestID(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { seen = r.Header.Get("X-Request-Id") }))
+	for in, keep := range map[string]bool{"abc-123": true, "": false, "bad id\n": false, strings.Repeat("x", 200): false} {
+		r := httptest.NewRequest("GET", "/healthz", nil)
+		r.Header.Set("X-Request-Id", in)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		got := w.Header().Get("X-Request-Id")
+		if got == "" || got != seen {
+			t.Errorf("in %q: response id %q, forwarded %q", in, got, seen)
+		}
+		if keep != (got == in) {
+			t.Errorf("in %q: kept = %v, want %v", in, got == in, keep)
+		}
+	}
+}
+
+func TestMergedOpenAPIDescribesEveryRescueRoute(t *testing.T) {
+	t.Parallel()
+	raw, err := MergedOpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Swagger     string                    `json:"swagger"`
+		Paths       map[string]map[string]any `json:"paths"`
+		Definitions map[string]any            `json:"definitions"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Swagger != "2.0" {
+		t.Errorf("swagger = %q, want 2.0", doc.Swagger)
+	}
+	for _, p := range []string{
+		"/v1/{parent}/survivors", "/v1/{name}", "/v1/{survivor.name}", "/v1/{name}:conduct", "/v1/{name}:investigate",
+	} {
+		if _, ok := doc.Paths[p]; !ok {
+			t.Errorf("OpenAPI lacks path %s", p)
+		}
+	}
+	if _, ok := doc.Definitions["v1Survivor"]; !ok {
+		t.Error("OpenAPI lacks the Survivor definition")
+	}
+}

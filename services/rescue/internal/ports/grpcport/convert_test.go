@@ -1,0 +1,154 @@
+package grpcport
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/genproto/googleapis/type/date"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
+	"github.com/justiceops/justice/services/platform/errs"
+	"github.com/justiceops/justice/services/rescue/internal/domain"
+)
+
+func TestEnumsRoundTripEveryDefinedValue(t *testing.T) {
+	t.Parallel()
+	for n := range rescuev1.LocationType_name {
+		p := rescuev1.LocationType(n)
+		d := enumIn[domain.LocationType](p, rescuev1.LocationType_name, "LOCATION_TYPE_")
+		if n != 0 && !strings.Contains(p.String(), string(d)) {
+			t.Errorf("%s became %q", p, d)
+		}
+		if back := enumOut[rescuev1.LocationType](d, rescuev1.LocationType_value, "LOCATION_TYPE_"); back != p {
+			t.Errorf("%s round-tripped to %s", p, back)
+		}
+	}
+	for n := range rescuev1.MeansOfControl_name {
+		p := rescuev1.MeansOfControl(n)
+		d := enumIn[domain.MeansOfControl](p, rescuev1.MeansOfControl_name, "MEANS_OF_CONTROL_")
+		if back := enumOut[rescuev1.MeansOfControl](d, rescuev1.MeansOfControl_value, "MEANS_OF_CONTROL_"); back != p {
+			t.Errorf("%s round-tripped to %s", p, back)
+		}
+	}
+	// Every stored value of the domain has a contract value.
+	for _, s := range domain.CWCStatuses {
+		if enumOut[rescuev1.CwcProductionStatus](s, rescuev1.CwcProductionStatus_value, "CWC_PRODUCTION_STATUS_") == 0 {
+			t.Errorf("CWC status %s has no contract value", s)
+		}
+	}
+	for _, s := range domain.LocationStatuses {
+		if locationStatusOut(s) == 0 {
+			t.Errorf("location status %s has no contract value", s)
+		}
+	}
+	for _, s := range domain.OperationStatuses {
+		if operationStatusOut(s) == 0 {
+			t.Errorf("operation status %s has no contract value", s)
+		}
+	}
+	if got := enumIn[domain.Gender](rescuev1.Gender(99), rescuev1.Gender_name, "GENDER_"); got != "99" {
+		t.Errorf("an undefined number became %q, want \"99\" for the domain to reject", got)
+	}
+}
+
+func TestSurvivorTranslatesBothWays(t *testing.T) {
+	t.Parallel()
+	rescue := time.Date(2025, 3, 14, 8, 0, 0, 0, time.UTC)
+	in := &rescuev1.Survivor{
+		Pseudonym: "Asha", LegalName: "L", DateOfBirth: &date.Date{Year: 2009, Month: 1, Day: 2}, FamilyContact: "F",
+		Address: "A", AgeAtRescue: 16, Gender: rescuev1.Gender_GENDER_TRANSGENDER_OR_NONCONFORMING, Citizenship: "BD",
+		OriginRegion: "Khulna", Languages: []string{"bn"}, RescueTime: timestamppb.New(rescue),
+		MeansOfControl:    []rescuev1.MeansOfControl{rescuev1.MeansOfControl_MEANS_OF_CONTROL_FALSE_PROMISES},
+		RecruiterRelation: rescuev1.RecruiterRelation_RECRUITER_RELATION_INTIMATE_PARTNER,
+		LegalBasis:        &rescuev1.LegalBasis{Basis: rescuev1.LawfulBasis_LAWFUL_BASIS_PROSECUTION_OF_OFFENCE, Reference: "R"},
+		CwcProductionTime: timestamppb.New(rescue.Add(30 * time.Hour)),
+	}
+	var v errs.Violations
+	f := survivorFieldsIn(&v, in, "survivor")
+	if len(v) > 0 {
+		t.Fatalf("violations: %v", v)
+	}
+	s, err := domain.NewSurvivor("s1", "mumbai", "offices/mumbai/operations/o1", f, "priya", rescue.Add(31*time.Hour), time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := survivorOut(s, rescue.Add(40*time.Hour))
+	want := proto.Clone(in).(*rescuev1.Survivor)
+	want.Name, want.Operation, want.Minor = "offices/mumbai/survivors/s1", "offices/mumbai/operations/o1", true
+	want.CwcProductionStatus = rescuev1.CwcProductionStatus_CWC_PRODUCTION_STATUS_PRODUCED_LATE
+	want.CwcProductionDeadline = timestamppb.New(rescue.Add(24 * time.Hour))
+	want.CreateTime, want.UpdateTime = timestamppb.New(rescue.Add(31*time.Hour)), timestamppb.New(rescue.Add(31*time.Hour))
+	want.CreatedBy, want.UpdatedBy, want.Etag = "priya", "priya", "1"
+	if !proto.Equal(out, want) {
+		t.Errorf("out\n%v\nwant\n%v", out, want)
+	}
+}
+
+func TestDateOfBirthAllZeroMeansUnknown(t *testing.T) {
+	t.Parallel()
+	if dateIn(&date.Date{}) != nil || dateIn(nil) != nil {
+		t.Error("an empty date must mean unknown")
+	}
+	if d := dateIn(&date.Date{Year: 2001}); d == nil || d.Month != 0 {
+		t.Error("a partial date must reach the domain, which rejects it")
+	}
+}
+
+func TestInvalidTimestampIsAViolation(t *testing.T) {
+	t.Parallel()
+	var v errs.Violations
+	if got := timeIn(&v, "survivor.rescue_time", &timestamppb.Timestamp{Seconds: 1, Nanos: -5}); !got.IsZero() || len(v) != 1 || v[0].Field != "survivor.rescue_time" {
+		t.Errorf("got %v, violations %v", got, v)
+	}
+}
+
+func TestUpdateMask(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		paths   []string
+		want    []domain.SurvivorField
+		problem string // a fragment of the violation, empty when accepted
+	}{
+		{[]string{"pseudonym", "legal_basis.reference", "pseudonym"}, []domain.SurvivorField{"pseudonym", "legal_basis.reference"}, ""},
+		{nil, nil, "is required"},
+		{[]string{"*"}, nil, `"*" is not accepted`},
+		{[]string{"minor"}, nil, "output only"},
+		{[]string{"cwc_production_status"}, nil, "output only"},
+		{[]string{"operation"}, nil, "immutable"},
+		{[]string{"name"}, nil, "identifier"},
+		{[]string{"etag"}, nil, "check the version"},
+		{[]string{"legal_basis.nonsense"}, nil, "has no field"},
+		{[]string{"survivor.pseudonym"}, nil, "has no field"},
+	}
+	for _, tc := range tests {
+		got, err := updateMask(&fieldmaskpb.FieldMask{Paths: tc.paths}, &rescuev1.Survivor{}, domain.SurvivorUpdatableFields)
+		if tc.problem == "" {
+			if err != nil || len(got) != len(tc.want) {
+				t.Errorf("%v: %v, %v; want %v", tc.paths, got, err, tc.want)
+			}
+			continue
+		}
+		e, ok := errs.As(err)
+		if !ok || e.Reason != "INVALID_UPDATE_MASK" || len(e.Violations) == 0 || e.Violations[0].Field != "update_mask" ||
+			!strings.Contains(e.Violations[0].Description, tc.problem) {
+			t.Errorf("%v: err = %v, want a violation on update_mask saying %q", tc.paths, err, tc.problem)
+		}
+	}
+}
+
+func TestOnlyMaskedViolationsCount(t *testing.T) {
+	t.Parallel()
+	v := errs.Violations{
+		{Field: "survivor.rescue_time", Description: "bad"},
+		{Field: "survivor.legal_basis.reference", Description: "bad"},
+		{Field: "survivor.cwc_production_time", Description: "bad"},
+	}
+	kept := onlyMasked(v, "survivor", []domain.SurvivorField{"legal_basis", "cwc_production_time"})
+	if len(kept) != 2 || kept[0].Field != "survivor.legal_basis.reference" || kept[1].Field != "survivor.cwc_production_time" {
+		t.Errorf("kept %v", kept)
+	}
+}
