@@ -5,6 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/scripts/bench/results.md"
+mkdir -p "$(dirname "$out")"
 raw="$(mktemp)"
 trap 'rm -f "$raw"' EXIT
 benchtime="${BENCHTIME:-2000x}"
