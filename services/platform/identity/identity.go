@@ -15,6 +15,9 @@ type Principal struct {
 	Offices []string
 	// AllOffices is true when the caller's scope is every office.
 	AllOffices bool
+	// PartnerID identifies the partner organisation (e.g. the aftercare home)
+	// a partner_home caller acts for; "" for office staff and services.
+	PartnerID string
 }
 
 // Anonymous is the principal of a request that carried no credentials.

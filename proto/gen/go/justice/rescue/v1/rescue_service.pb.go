@@ -1655,6 +1655,228 @@ func (x *UpdateSurvivorRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 	return nil
 }
 
+// The request of RescueService.EraseSurvivorIdentity.
+type EraseSurvivorIdentityRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The survivor. Format: offices/{office}/survivors/{survivor}.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// If set, the call fails with ABORTED unless it matches the current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Makes the call safe to retry, as in CreateSurvivorRequest.request_id.
+	RequestId string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Why the purpose is served, for the audit log. Required, at most 2000 characters.
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseSurvivorIdentityRequest) Reset() {
+	*x = EraseSurvivorIdentityRequest{}
+	mi := &file_justice_rescue_v1_rescue_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseSurvivorIdentityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseSurvivorIdentityRequest) ProtoMessage() {}
+
+func (x *EraseSurvivorIdentityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_justice_rescue_v1_rescue_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseSurvivorIdentityRequest.ProtoReflect.Descriptor instead.
+func (*EraseSurvivorIdentityRequest) Descriptor() ([]byte, []int) {
+	return file_justice_rescue_v1_rescue_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *EraseSurvivorIdentityRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *EraseSurvivorIdentityRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *EraseSurvivorIdentityRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *EraseSurvivorIdentityRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// The request of RescueService.FindSurvivorDuplicates.
+type FindSurvivorDuplicatesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The survivor whose possible duplicates to find. Format: offices/{office}/survivors/{survivor}.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FindSurvivorDuplicatesRequest) Reset() {
+	*x = FindSurvivorDuplicatesRequest{}
+	mi := &file_justice_rescue_v1_rescue_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FindSurvivorDuplicatesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FindSurvivorDuplicatesRequest) ProtoMessage() {}
+
+func (x *FindSurvivorDuplicatesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_justice_rescue_v1_rescue_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FindSurvivorDuplicatesRequest.ProtoReflect.Descriptor instead.
+func (*FindSurvivorDuplicatesRequest) Descriptor() ([]byte, []int) {
+	return file_justice_rescue_v1_rescue_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *FindSurvivorDuplicatesRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// The response of RescueService.FindSurvivorDuplicates.
+type FindSurvivorDuplicatesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Survivors in the caller's offices with the same normalised legal name and
+	// date of birth, by resource name and pseudonym only. Empty when the survivor
+	// has no legal name and date of birth recorded, or they were erased.
+	PossibleDuplicates []*SurvivorReference `protobuf:"bytes,1,rep,name=possible_duplicates,json=possibleDuplicates,proto3" json:"possible_duplicates,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *FindSurvivorDuplicatesResponse) Reset() {
+	*x = FindSurvivorDuplicatesResponse{}
+	mi := &file_justice_rescue_v1_rescue_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FindSurvivorDuplicatesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FindSurvivorDuplicatesResponse) ProtoMessage() {}
+
+func (x *FindSurvivorDuplicatesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_justice_rescue_v1_rescue_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FindSurvivorDuplicatesResponse.ProtoReflect.Descriptor instead.
+func (*FindSurvivorDuplicatesResponse) Descriptor() ([]byte, []int) {
+	return file_justice_rescue_v1_rescue_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *FindSurvivorDuplicatesResponse) GetPossibleDuplicates() []*SurvivorReference {
+	if x != nil {
+		return x.PossibleDuplicates
+	}
+	return nil
+}
+
+// A survivor named without identity.
+type SurvivorReference struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The survivor. Format: offices/{office}/survivors/{survivor}.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The survivor's pseudonym.
+	Pseudonym     string `protobuf:"bytes,2,opt,name=pseudonym,proto3" json:"pseudonym,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SurvivorReference) Reset() {
+	*x = SurvivorReference{}
+	mi := &file_justice_rescue_v1_rescue_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SurvivorReference) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SurvivorReference) ProtoMessage() {}
+
+func (x *SurvivorReference) ProtoReflect() protoreflect.Message {
+	mi := &file_justice_rescue_v1_rescue_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SurvivorReference.ProtoReflect.Descriptor instead.
+func (*SurvivorReference) Descriptor() ([]byte, []int) {
+	return file_justice_rescue_v1_rescue_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *SurvivorReference) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SurvivorReference) GetPseudonym() string {
+	if x != nil {
+		return x.Pseudonym
+	}
+	return ""
+}
+
 var File_justice_rescue_v1_rescue_service_proto protoreflect.FileDescriptor
 
 const file_justice_rescue_v1_rescue_service_proto_rawDesc = "" +
@@ -1793,7 +2015,22 @@ const file_justice_rescue_v1_rescue_service_proto_rawDesc = "" +
 	"\x15UpdateSurvivorRequest\x12<\n" +
 	"\bsurvivor\x18\x01 \x01(\v2\x1b.justice.rescue.v1.SurvivorB\x03\xe0A\x02R\bsurvivor\x12@\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x02R\n" +
-	"updateMask2\xc3\x1a\n" +
+	"updateMask\"\xab\x01\n" +
+	"\x1cEraseSurvivorIdentityRequest\x12;\n" +
+	"\x04name\x18\x01 \x01(\tB'\xe0A\x02\xfaA!\n" +
+	"\x1frescue.justice.example/SurvivorR\x04name\x12\x12\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\x12\x1b\n" +
+	"\x06reason\x18\x04 \x01(\tB\x03\xe0A\x02R\x06reason\"\\\n" +
+	"\x1dFindSurvivorDuplicatesRequest\x12;\n" +
+	"\x04name\x18\x01 \x01(\tB'\xe0A\x02\xfaA!\n" +
+	"\x1frescue.justice.example/SurvivorR\x04name\"w\n" +
+	"\x1eFindSurvivorDuplicatesResponse\x12U\n" +
+	"\x13possible_duplicates\x18\x01 \x03(\v2$.justice.rescue.v1.SurvivorReferenceR\x12possibleDuplicates\"E\n" +
+	"\x11SurvivorReference\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
+	"\tpseudonym\x18\x02 \x01(\tR\tpseudonym2\xad\x1d\n" +
 	"\rRescueService\x12\x9d\x01\n" +
 	"\x0eCreateLocation\x12(.justice.rescue.v1.CreateLocationRequest\x1a\x1b.justice.rescue.v1.Location\"D\xdaA\x0fparent,location\x82\xd3\xe4\x93\x02,:\blocation\" /v1/{parent=offices/*}/locations\x12\x82\x01\n" +
 	"\vGetLocation\x12%.justice.rescue.v1.GetLocationRequest\x1a\x1b.justice.rescue.v1.Location\"/\xdaA\x04name\x82\xd3\xe4\x93\x02\"\x12 /v1/{name=offices/*/locations/*}\x12\x95\x01\n" +
@@ -1815,7 +2052,9 @@ const file_justice_rescue_v1_rescue_service_proto_rawDesc = "" +
 	"\x0eAbortOperation\x12(.justice.rescue.v1.AbortOperationRequest\x1a\x1c.justice.rescue.v1.Operation\"9\xdaA\x04name\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/{name=offices/*/operations/*}:abort\x12\x9d\x01\n" +
 	"\x0eCreateSurvivor\x12(.justice.rescue.v1.CreateSurvivorRequest\x1a\x1b.justice.rescue.v1.Survivor\"D\xdaA\x0fparent,survivor\x82\xd3\xe4\x93\x02,:\bsurvivor\" /v1/{parent=offices/*}/survivors\x12\x82\x01\n" +
 	"\vGetSurvivor\x12%.justice.rescue.v1.GetSurvivorRequest\x1a\x1b.justice.rescue.v1.Survivor\"/\xdaA\x04name\x82\xd3\xe4\x93\x02\"\x12 /v1/{name=offices/*/survivors/*}\x12\x95\x01\n" +
-	"\rListSurvivors\x12'.justice.rescue.v1.ListSurvivorsRequest\x1a(.justice.rescue.v1.ListSurvivorsResponse\"1\xdaA\x06parent\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=offices/*}/survivors\x12\xab\x01\n" +
+	"\rListSurvivors\x12'.justice.rescue.v1.ListSurvivorsRequest\x1a(.justice.rescue.v1.ListSurvivorsResponse\"1\xdaA\x06parent\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=offices/*}/survivors\x12\xa7\x01\n" +
+	"\x15EraseSurvivorIdentity\x12/.justice.rescue.v1.EraseSurvivorIdentityRequest\x1a\x1b.justice.rescue.v1.Survivor\"@\xdaA\x04name\x82\xd3\xe4\x93\x023:\x01*\"./v1/{name=offices/*/survivors/*}:eraseIdentity\x12\xbd\x01\n" +
+	"\x16FindSurvivorDuplicates\x120.justice.rescue.v1.FindSurvivorDuplicatesRequest\x1a1.justice.rescue.v1.FindSurvivorDuplicatesResponse\">\xdaA\x04name\x82\xd3\xe4\x93\x021\x12//v1/{name=offices/*/survivors/*}:findDuplicates\x12\xab\x01\n" +
 	"\x0eUpdateSurvivor\x12(.justice.rescue.v1.UpdateSurvivorRequest\x1a\x1b.justice.rescue.v1.Survivor\"R\xdaA\x14survivor,update_mask\x82\xd3\xe4\x93\x025:\bsurvivor2)/v1/{survivor.name=offices/*/survivors/*}B\xd8\x01\n" +
 	"\x15com.justice.rescue.v1B\x12RescueServiceProtoP\x01ZEgithub.com/justiceops/justice/proto/gen/go/justice/rescue/v1;rescuev1\xa2\x02\x03JRX\xaa\x02\x11Justice.Rescue.V1\xca\x02\x11Justice\\Rescue\\V1\xe2\x02\x1dJustice\\Rescue\\V1\\GPBMetadata\xea\x02\x13Justice::Rescue::V1b\x06proto3"
 
@@ -1831,103 +2070,112 @@ func file_justice_rescue_v1_rescue_service_proto_rawDescGZIP() []byte {
 	return file_justice_rescue_v1_rescue_service_proto_rawDescData
 }
 
-var file_justice_rescue_v1_rescue_service_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_justice_rescue_v1_rescue_service_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_justice_rescue_v1_rescue_service_proto_goTypes = []any{
-	(*CreateLocationRequest)(nil),      // 0: justice.rescue.v1.CreateLocationRequest
-	(*GetLocationRequest)(nil),         // 1: justice.rescue.v1.GetLocationRequest
-	(*ListLocationsRequest)(nil),       // 2: justice.rescue.v1.ListLocationsRequest
-	(*ListLocationsResponse)(nil),      // 3: justice.rescue.v1.ListLocationsResponse
-	(*UpdateLocationRequest)(nil),      // 4: justice.rescue.v1.UpdateLocationRequest
-	(*DeleteLocationRequest)(nil),      // 5: justice.rescue.v1.DeleteLocationRequest
-	(*InvestigateLocationRequest)(nil), // 6: justice.rescue.v1.InvestigateLocationRequest
-	(*ConfirmLocationRequest)(nil),     // 7: justice.rescue.v1.ConfirmLocationRequest
-	(*MarkRaidedLocationRequest)(nil),  // 8: justice.rescue.v1.MarkRaidedLocationRequest
-	(*CloseLocationRequest)(nil),       // 9: justice.rescue.v1.CloseLocationRequest
-	(*DismissLocationRequest)(nil),     // 10: justice.rescue.v1.DismissLocationRequest
-	(*CreateOperationRequest)(nil),     // 11: justice.rescue.v1.CreateOperationRequest
-	(*GetOperationRequest)(nil),        // 12: justice.rescue.v1.GetOperationRequest
-	(*ListOperationsRequest)(nil),      // 13: justice.rescue.v1.ListOperationsRequest
-	(*ListOperationsResponse)(nil),     // 14: justice.rescue.v1.ListOperationsResponse
-	(*UpdateOperationRequest)(nil),     // 15: justice.rescue.v1.UpdateOperationRequest
-	(*DeleteOperationRequest)(nil),     // 16: justice.rescue.v1.DeleteOperationRequest
-	(*ConductOperationRequest)(nil),    // 17: justice.rescue.v1.ConductOperationRequest
-	(*CloseOperationRequest)(nil),      // 18: justice.rescue.v1.CloseOperationRequest
-	(*AbortOperationRequest)(nil),      // 19: justice.rescue.v1.AbortOperationRequest
-	(*CreateSurvivorRequest)(nil),      // 20: justice.rescue.v1.CreateSurvivorRequest
-	(*GetSurvivorRequest)(nil),         // 21: justice.rescue.v1.GetSurvivorRequest
-	(*ListSurvivorsRequest)(nil),       // 22: justice.rescue.v1.ListSurvivorsRequest
-	(*ListSurvivorsResponse)(nil),      // 23: justice.rescue.v1.ListSurvivorsResponse
-	(*UpdateSurvivorRequest)(nil),      // 24: justice.rescue.v1.UpdateSurvivorRequest
-	(*Location)(nil),                   // 25: justice.rescue.v1.Location
-	(*fieldmaskpb.FieldMask)(nil),      // 26: google.protobuf.FieldMask
-	(*Operation)(nil),                  // 27: justice.rescue.v1.Operation
-	(*timestamppb.Timestamp)(nil),      // 28: google.protobuf.Timestamp
-	(*Survivor)(nil),                   // 29: justice.rescue.v1.Survivor
-	(*emptypb.Empty)(nil),              // 30: google.protobuf.Empty
+	(*CreateLocationRequest)(nil),          // 0: justice.rescue.v1.CreateLocationRequest
+	(*GetLocationRequest)(nil),             // 1: justice.rescue.v1.GetLocationRequest
+	(*ListLocationsRequest)(nil),           // 2: justice.rescue.v1.ListLocationsRequest
+	(*ListLocationsResponse)(nil),          // 3: justice.rescue.v1.ListLocationsResponse
+	(*UpdateLocationRequest)(nil),          // 4: justice.rescue.v1.UpdateLocationRequest
+	(*DeleteLocationRequest)(nil),          // 5: justice.rescue.v1.DeleteLocationRequest
+	(*InvestigateLocationRequest)(nil),     // 6: justice.rescue.v1.InvestigateLocationRequest
+	(*ConfirmLocationRequest)(nil),         // 7: justice.rescue.v1.ConfirmLocationRequest
+	(*MarkRaidedLocationRequest)(nil),      // 8: justice.rescue.v1.MarkRaidedLocationRequest
+	(*CloseLocationRequest)(nil),           // 9: justice.rescue.v1.CloseLocationRequest
+	(*DismissLocationRequest)(nil),         // 10: justice.rescue.v1.DismissLocationRequest
+	(*CreateOperationRequest)(nil),         // 11: justice.rescue.v1.CreateOperationRequest
+	(*GetOperationRequest)(nil),            // 12: justice.rescue.v1.GetOperationRequest
+	(*ListOperationsRequest)(nil),          // 13: justice.rescue.v1.ListOperationsRequest
+	(*ListOperationsResponse)(nil),         // 14: justice.rescue.v1.ListOperationsResponse
+	(*UpdateOperationRequest)(nil),         // 15: justice.rescue.v1.UpdateOperationRequest
+	(*DeleteOperationRequest)(nil),         // 16: justice.rescue.v1.DeleteOperationRequest
+	(*ConductOperationRequest)(nil),        // 17: justice.rescue.v1.ConductOperationRequest
+	(*CloseOperationRequest)(nil),          // 18: justice.rescue.v1.CloseOperationRequest
+	(*AbortOperationRequest)(nil),          // 19: justice.rescue.v1.AbortOperationRequest
+	(*CreateSurvivorRequest)(nil),          // 20: justice.rescue.v1.CreateSurvivorRequest
+	(*GetSurvivorRequest)(nil),             // 21: justice.rescue.v1.GetSurvivorRequest
+	(*ListSurvivorsRequest)(nil),           // 22: justice.rescue.v1.ListSurvivorsRequest
+	(*ListSurvivorsResponse)(nil),          // 23: justice.rescue.v1.ListSurvivorsResponse
+	(*UpdateSurvivorRequest)(nil),          // 24: justice.rescue.v1.UpdateSurvivorRequest
+	(*EraseSurvivorIdentityRequest)(nil),   // 25: justice.rescue.v1.EraseSurvivorIdentityRequest
+	(*FindSurvivorDuplicatesRequest)(nil),  // 26: justice.rescue.v1.FindSurvivorDuplicatesRequest
+	(*FindSurvivorDuplicatesResponse)(nil), // 27: justice.rescue.v1.FindSurvivorDuplicatesResponse
+	(*SurvivorReference)(nil),              // 28: justice.rescue.v1.SurvivorReference
+	(*Location)(nil),                       // 29: justice.rescue.v1.Location
+	(*fieldmaskpb.FieldMask)(nil),          // 30: google.protobuf.FieldMask
+	(*Operation)(nil),                      // 31: justice.rescue.v1.Operation
+	(*timestamppb.Timestamp)(nil),          // 32: google.protobuf.Timestamp
+	(*Survivor)(nil),                       // 33: justice.rescue.v1.Survivor
+	(*emptypb.Empty)(nil),                  // 34: google.protobuf.Empty
 }
 var file_justice_rescue_v1_rescue_service_proto_depIdxs = []int32{
-	25, // 0: justice.rescue.v1.CreateLocationRequest.location:type_name -> justice.rescue.v1.Location
-	25, // 1: justice.rescue.v1.ListLocationsResponse.locations:type_name -> justice.rescue.v1.Location
-	25, // 2: justice.rescue.v1.UpdateLocationRequest.location:type_name -> justice.rescue.v1.Location
-	26, // 3: justice.rescue.v1.UpdateLocationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	27, // 4: justice.rescue.v1.CreateOperationRequest.operation:type_name -> justice.rescue.v1.Operation
-	27, // 5: justice.rescue.v1.ListOperationsResponse.operations:type_name -> justice.rescue.v1.Operation
-	27, // 6: justice.rescue.v1.UpdateOperationRequest.operation:type_name -> justice.rescue.v1.Operation
-	26, // 7: justice.rescue.v1.UpdateOperationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	28, // 8: justice.rescue.v1.ConductOperationRequest.conduct_time:type_name -> google.protobuf.Timestamp
-	29, // 9: justice.rescue.v1.CreateSurvivorRequest.survivor:type_name -> justice.rescue.v1.Survivor
-	29, // 10: justice.rescue.v1.ListSurvivorsResponse.survivors:type_name -> justice.rescue.v1.Survivor
-	29, // 11: justice.rescue.v1.UpdateSurvivorRequest.survivor:type_name -> justice.rescue.v1.Survivor
-	26, // 12: justice.rescue.v1.UpdateSurvivorRequest.update_mask:type_name -> google.protobuf.FieldMask
-	0,  // 13: justice.rescue.v1.RescueService.CreateLocation:input_type -> justice.rescue.v1.CreateLocationRequest
-	1,  // 14: justice.rescue.v1.RescueService.GetLocation:input_type -> justice.rescue.v1.GetLocationRequest
-	2,  // 15: justice.rescue.v1.RescueService.ListLocations:input_type -> justice.rescue.v1.ListLocationsRequest
-	4,  // 16: justice.rescue.v1.RescueService.UpdateLocation:input_type -> justice.rescue.v1.UpdateLocationRequest
-	5,  // 17: justice.rescue.v1.RescueService.DeleteLocation:input_type -> justice.rescue.v1.DeleteLocationRequest
-	6,  // 18: justice.rescue.v1.RescueService.InvestigateLocation:input_type -> justice.rescue.v1.InvestigateLocationRequest
-	7,  // 19: justice.rescue.v1.RescueService.ConfirmLocation:input_type -> justice.rescue.v1.ConfirmLocationRequest
-	8,  // 20: justice.rescue.v1.RescueService.MarkRaidedLocation:input_type -> justice.rescue.v1.MarkRaidedLocationRequest
-	9,  // 21: justice.rescue.v1.RescueService.CloseLocation:input_type -> justice.rescue.v1.CloseLocationRequest
-	10, // 22: justice.rescue.v1.RescueService.DismissLocation:input_type -> justice.rescue.v1.DismissLocationRequest
-	11, // 23: justice.rescue.v1.RescueService.CreateOperation:input_type -> justice.rescue.v1.CreateOperationRequest
-	12, // 24: justice.rescue.v1.RescueService.GetOperation:input_type -> justice.rescue.v1.GetOperationRequest
-	13, // 25: justice.rescue.v1.RescueService.ListOperations:input_type -> justice.rescue.v1.ListOperationsRequest
-	15, // 26: justice.rescue.v1.RescueService.UpdateOperation:input_type -> justice.rescue.v1.UpdateOperationRequest
-	16, // 27: justice.rescue.v1.RescueService.DeleteOperation:input_type -> justice.rescue.v1.DeleteOperationRequest
-	17, // 28: justice.rescue.v1.RescueService.ConductOperation:input_type -> justice.rescue.v1.ConductOperationRequest
-	18, // 29: justice.rescue.v1.RescueService.CloseOperation:input_type -> justice.rescue.v1.CloseOperationRequest
-	19, // 30: justice.rescue.v1.RescueService.AbortOperation:input_type -> justice.rescue.v1.AbortOperationRequest
-	20, // 31: justice.rescue.v1.RescueService.CreateSurvivor:input_type -> justice.rescue.v1.CreateSurvivorRequest
-	21, // 32: justice.rescue.v1.RescueService.GetSurvivor:input_type -> justice.rescue.v1.GetSurvivorRequest
-	22, // 33: justice.rescue.v1.RescueService.ListSurvivors:input_type -> justice.rescue.v1.ListSurvivorsRequest
-	24, // 34: justice.rescue.v1.RescueService.UpdateSurvivor:input_type -> justice.rescue.v1.UpdateSurvivorRequest
-	25, // 35: justice.rescue.v1.RescueService.CreateLocation:output_type -> justice.rescue.v1.Location
-	25, // 36: justice.rescue.v1.RescueService.GetLocation:output_type -> justice.rescue.v1.Location
-	3,  // 37: justice.rescue.v1.RescueService.ListLocations:output_type -> justice.rescue.v1.ListLocationsResponse
-	25, // 38: justice.rescue.v1.RescueService.UpdateLocation:output_type -> justice.rescue.v1.Location
-	30, // 39: justice.rescue.v1.RescueService.DeleteLocation:output_type -> google.protobuf.Empty
-	25, // 40: justice.rescue.v1.RescueService.InvestigateLocation:output_type -> justice.rescue.v1.Location
-	25, // 41: justice.rescue.v1.RescueService.ConfirmLocation:output_type -> justice.rescue.v1.Location
-	25, // 42: justice.rescue.v1.RescueService.MarkRaidedLocation:output_type -> justice.rescue.v1.Location
-	25, // 43: justice.rescue.v1.RescueService.CloseLocation:output_type -> justice.rescue.v1.Location
-	25, // 44: justice.rescue.v1.RescueService.DismissLocation:output_type -> justice.rescue.v1.Location
-	27, // 45: justice.rescue.v1.RescueService.CreateOperation:output_type -> justice.rescue.v1.Operation
-	27, // 46: justice.rescue.v1.RescueService.GetOperation:output_type -> justice.rescue.v1.Operation
-	14, // 47: justice.rescue.v1.RescueService.ListOperations:output_type -> justice.rescue.v1.ListOperationsResponse
-	27, // 48: justice.rescue.v1.RescueService.UpdateOperation:output_type -> justice.rescue.v1.Operation
-	30, // 49: justice.rescue.v1.RescueService.DeleteOperation:output_type -> google.protobuf.Empty
-	27, // 50: justice.rescue.v1.RescueService.ConductOperation:output_type -> justice.rescue.v1.Operation
-	27, // 51: justice.rescue.v1.RescueService.CloseOperation:output_type -> justice.rescue.v1.Operation
-	27, // 52: justice.rescue.v1.RescueService.AbortOperation:output_type -> justice.rescue.v1.Operation
-	29, // 53: justice.rescue.v1.RescueService.CreateSurvivor:output_type -> justice.rescue.v1.Survivor
-	29, // 54: justice.rescue.v1.RescueService.GetSurvivor:output_type -> justice.rescue.v1.Survivor
-	23, // 55: justice.rescue.v1.RescueService.ListSurvivors:output_type -> justice.rescue.v1.ListSurvivorsResponse
-	29, // 56: justice.rescue.v1.RescueService.UpdateSurvivor:output_type -> justice.rescue.v1.Survivor
-	35, // [35:57] is the sub-list for method output_type
-	13, // [13:35] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	29, // 0: justice.rescue.v1.CreateLocationRequest.location:type_name -> justice.rescue.v1.Location
+	29, // 1: justice.rescue.v1.ListLocationsResponse.locations:type_name -> justice.rescue.v1.Location
+	29, // 2: justice.rescue.v1.UpdateLocationRequest.location:type_name -> justice.rescue.v1.Location
+	30, // 3: justice.rescue.v1.UpdateLocationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	31, // 4: justice.rescue.v1.CreateOperationRequest.operation:type_name -> justice.rescue.v1.Operation
+	31, // 5: justice.rescue.v1.ListOperationsResponse.operations:type_name -> justice.rescue.v1.Operation
+	31, // 6: justice.rescue.v1.UpdateOperationRequest.operation:type_name -> justice.rescue.v1.Operation
+	30, // 7: justice.rescue.v1.UpdateOperationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	32, // 8: justice.rescue.v1.ConductOperationRequest.conduct_time:type_name -> google.protobuf.Timestamp
+	33, // 9: justice.rescue.v1.CreateSurvivorRequest.survivor:type_name -> justice.rescue.v1.Survivor
+	33, // 10: justice.rescue.v1.ListSurvivorsResponse.survivors:type_name -> justice.rescue.v1.Survivor
+	33, // 11: justice.rescue.v1.UpdateSurvivorRequest.survivor:type_name -> justice.rescue.v1.Survivor
+	30, // 12: justice.rescue.v1.UpdateSurvivorRequest.update_mask:type_name -> google.protobuf.FieldMask
+	28, // 13: justice.rescue.v1.FindSurvivorDuplicatesResponse.possible_duplicates:type_name -> justice.rescue.v1.SurvivorReference
+	0,  // 14: justice.rescue.v1.RescueService.CreateLocation:input_type -> justice.rescue.v1.CreateLocationRequest
+	1,  // 15: justice.rescue.v1.RescueService.GetLocation:input_type -> justice.rescue.v1.GetLocationRequest
+	2,  // 16: justice.rescue.v1.RescueService.ListLocations:input_type -> justice.rescue.v1.ListLocationsRequest
+	4,  // 17: justice.rescue.v1.RescueService.UpdateLocation:input_type -> justice.rescue.v1.UpdateLocationRequest
+	5,  // 18: justice.rescue.v1.RescueService.DeleteLocation:input_type -> justice.rescue.v1.DeleteLocationRequest
+	6,  // 19: justice.rescue.v1.RescueService.InvestigateLocation:input_type -> justice.rescue.v1.InvestigateLocationRequest
+	7,  // 20: justice.rescue.v1.RescueService.ConfirmLocation:input_type -> justice.rescue.v1.ConfirmLocationRequest
+	8,  // 21: justice.rescue.v1.RescueService.MarkRaidedLocation:input_type -> justice.rescue.v1.MarkRaidedLocationRequest
+	9,  // 22: justice.rescue.v1.RescueService.CloseLocation:input_type -> justice.rescue.v1.CloseLocationRequest
+	10, // 23: justice.rescue.v1.RescueService.DismissLocation:input_type -> justice.rescue.v1.DismissLocationRequest
+	11, // 24: justice.rescue.v1.RescueService.CreateOperation:input_type -> justice.rescue.v1.CreateOperationRequest
+	12, // 25: justice.rescue.v1.RescueService.GetOperation:input_type -> justice.rescue.v1.GetOperationRequest
+	13, // 26: justice.rescue.v1.RescueService.ListOperations:input_type -> justice.rescue.v1.ListOperationsRequest
+	15, // 27: justice.rescue.v1.RescueService.UpdateOperation:input_type -> justice.rescue.v1.UpdateOperationRequest
+	16, // 28: justice.rescue.v1.RescueService.DeleteOperation:input_type -> justice.rescue.v1.DeleteOperationRequest
+	17, // 29: justice.rescue.v1.RescueService.ConductOperation:input_type -> justice.rescue.v1.ConductOperationRequest
+	18, // 30: justice.rescue.v1.RescueService.CloseOperation:input_type -> justice.rescue.v1.CloseOperationRequest
+	19, // 31: justice.rescue.v1.RescueService.AbortOperation:input_type -> justice.rescue.v1.AbortOperationRequest
+	20, // 32: justice.rescue.v1.RescueService.CreateSurvivor:input_type -> justice.rescue.v1.CreateSurvivorRequest
+	21, // 33: justice.rescue.v1.RescueService.GetSurvivor:input_type -> justice.rescue.v1.GetSurvivorRequest
+	22, // 34: justice.rescue.v1.RescueService.ListSurvivors:input_type -> justice.rescue.v1.ListSurvivorsRequest
+	25, // 35: justice.rescue.v1.RescueService.EraseSurvivorIdentity:input_type -> justice.rescue.v1.EraseSurvivorIdentityRequest
+	26, // 36: justice.rescue.v1.RescueService.FindSurvivorDuplicates:input_type -> justice.rescue.v1.FindSurvivorDuplicatesRequest
+	24, // 37: justice.rescue.v1.RescueService.UpdateSurvivor:input_type -> justice.rescue.v1.UpdateSurvivorRequest
+	29, // 38: justice.rescue.v1.RescueService.CreateLocation:output_type -> justice.rescue.v1.Location
+	29, // 39: justice.rescue.v1.RescueService.GetLocation:output_type -> justice.rescue.v1.Location
+	3,  // 40: justice.rescue.v1.RescueService.ListLocations:output_type -> justice.rescue.v1.ListLocationsResponse
+	29, // 41: justice.rescue.v1.RescueService.UpdateLocation:output_type -> justice.rescue.v1.Location
+	34, // 42: justice.rescue.v1.RescueService.DeleteLocation:output_type -> google.protobuf.Empty
+	29, // 43: justice.rescue.v1.RescueService.InvestigateLocation:output_type -> justice.rescue.v1.Location
+	29, // 44: justice.rescue.v1.RescueService.ConfirmLocation:output_type -> justice.rescue.v1.Location
+	29, // 45: justice.rescue.v1.RescueService.MarkRaidedLocation:output_type -> justice.rescue.v1.Location
+	29, // 46: justice.rescue.v1.RescueService.CloseLocation:output_type -> justice.rescue.v1.Location
+	29, // 47: justice.rescue.v1.RescueService.DismissLocation:output_type -> justice.rescue.v1.Location
+	31, // 48: justice.rescue.v1.RescueService.CreateOperation:output_type -> justice.rescue.v1.Operation
+	31, // 49: justice.rescue.v1.RescueService.GetOperation:output_type -> justice.rescue.v1.Operation
+	14, // 50: justice.rescue.v1.RescueService.ListOperations:output_type -> justice.rescue.v1.ListOperationsResponse
+	31, // 51: justice.rescue.v1.RescueService.UpdateOperation:output_type -> justice.rescue.v1.Operation
+	34, // 52: justice.rescue.v1.RescueService.DeleteOperation:output_type -> google.protobuf.Empty
+	31, // 53: justice.rescue.v1.RescueService.ConductOperation:output_type -> justice.rescue.v1.Operation
+	31, // 54: justice.rescue.v1.RescueService.CloseOperation:output_type -> justice.rescue.v1.Operation
+	31, // 55: justice.rescue.v1.RescueService.AbortOperation:output_type -> justice.rescue.v1.Operation
+	33, // 56: justice.rescue.v1.RescueService.CreateSurvivor:output_type -> justice.rescue.v1.Survivor
+	33, // 57: justice.rescue.v1.RescueService.GetSurvivor:output_type -> justice.rescue.v1.Survivor
+	23, // 58: justice.rescue.v1.RescueService.ListSurvivors:output_type -> justice.rescue.v1.ListSurvivorsResponse
+	33, // 59: justice.rescue.v1.RescueService.EraseSurvivorIdentity:output_type -> justice.rescue.v1.Survivor
+	27, // 60: justice.rescue.v1.RescueService.FindSurvivorDuplicates:output_type -> justice.rescue.v1.FindSurvivorDuplicatesResponse
+	33, // 61: justice.rescue.v1.RescueService.UpdateSurvivor:output_type -> justice.rescue.v1.Survivor
+	38, // [38:62] is the sub-list for method output_type
+	14, // [14:38] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_justice_rescue_v1_rescue_service_proto_init() }
@@ -1944,7 +2192,7 @@ func file_justice_rescue_v1_rescue_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_justice_rescue_v1_rescue_service_proto_rawDesc), len(file_justice_rescue_v1_rescue_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   25,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1116,6 +1116,90 @@ func local_request_RescueService_ListSurvivors_0(ctx context.Context, marshaler 
 	return msg, metadata, err
 }
 
+func request_RescueService_EraseSurvivorIdentity_0(ctx context.Context, marshaler runtime.Marshaler, client RescueServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq EraseSurvivorIdentityRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.EraseSurvivorIdentity(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RescueService_EraseSurvivorIdentity_0(ctx context.Context, marshaler runtime.Marshaler, server RescueServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq EraseSurvivorIdentityRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	msg, err := server.EraseSurvivorIdentity(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_RescueService_FindSurvivorDuplicates_0(ctx context.Context, marshaler runtime.Marshaler, client RescueServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq FindSurvivorDuplicatesRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.FindSurvivorDuplicates(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RescueService_FindSurvivorDuplicates_0(ctx context.Context, marshaler runtime.Marshaler, server RescueServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq FindSurvivorDuplicatesRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	msg, err := server.FindSurvivorDuplicates(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_RescueService_UpdateSurvivor_0 = &utilities.DoubleArray{Encoding: map[string]int{"survivor": 0, "name": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 2, 2, 3}}
 
 func request_RescueService_UpdateSurvivor_0(ctx context.Context, marshaler runtime.Marshaler, client RescueServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -1623,6 +1707,46 @@ func RegisterRescueServiceHandlerServer(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_RescueService_ListSurvivors_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_RescueService_EraseSurvivorIdentity_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/justice.rescue.v1.RescueService/EraseSurvivorIdentity", runtime.WithHTTPPathPattern("/v1/{name=offices/*/survivors/*}:eraseIdentity"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_RescueService_EraseSurvivorIdentity_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RescueService_EraseSurvivorIdentity_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_RescueService_FindSurvivorDuplicates_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/justice.rescue.v1.RescueService/FindSurvivorDuplicates", runtime.WithHTTPPathPattern("/v1/{name=offices/*/survivors/*}:findDuplicates"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_RescueService_FindSurvivorDuplicates_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RescueService_FindSurvivorDuplicates_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPatch, pattern_RescueService_UpdateSurvivor_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -2040,6 +2164,40 @@ func RegisterRescueServiceHandlerClient(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_RescueService_ListSurvivors_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_RescueService_EraseSurvivorIdentity_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/justice.rescue.v1.RescueService/EraseSurvivorIdentity", runtime.WithHTTPPathPattern("/v1/{name=offices/*/survivors/*}:eraseIdentity"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_RescueService_EraseSurvivorIdentity_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RescueService_EraseSurvivorIdentity_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_RescueService_FindSurvivorDuplicates_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/justice.rescue.v1.RescueService/FindSurvivorDuplicates", runtime.WithHTTPPathPattern("/v1/{name=offices/*/survivors/*}:findDuplicates"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_RescueService_FindSurvivorDuplicates_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RescueService_FindSurvivorDuplicates_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPatch, pattern_RescueService_UpdateSurvivor_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -2061,51 +2219,55 @@ func RegisterRescueServiceHandlerClient(ctx context.Context, mux *runtime.ServeM
 }
 
 var (
-	pattern_RescueService_CreateLocation_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "offices", "parent", "locations"}, ""))
-	pattern_RescueService_GetLocation_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "locations", "name"}, ""))
-	pattern_RescueService_ListLocations_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "offices", "parent", "locations"}, ""))
-	pattern_RescueService_UpdateLocation_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "locations", "location.name"}, ""))
-	pattern_RescueService_DeleteLocation_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "locations", "name"}, ""))
-	pattern_RescueService_InvestigateLocation_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "locations", "name"}, "investigate"))
-	pattern_RescueService_ConfirmLocation_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "locations", "name"}, "confirm"))
-	pattern_RescueService_MarkRaidedLocation_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "locations", "name"}, "markRaided"))
-	pattern_RescueService_CloseLocation_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "locations", "name"}, "close"))
-	pattern_RescueService_DismissLocation_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "locations", "name"}, "dismiss"))
-	pattern_RescueService_CreateOperation_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "offices", "parent", "operations"}, ""))
-	pattern_RescueService_GetOperation_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "operations", "name"}, ""))
-	pattern_RescueService_ListOperations_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "offices", "parent", "operations"}, ""))
-	pattern_RescueService_UpdateOperation_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "operations", "operation.name"}, ""))
-	pattern_RescueService_DeleteOperation_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "operations", "name"}, ""))
-	pattern_RescueService_ConductOperation_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "operations", "name"}, "conduct"))
-	pattern_RescueService_CloseOperation_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "operations", "name"}, "close"))
-	pattern_RescueService_AbortOperation_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "operations", "name"}, "abort"))
-	pattern_RescueService_CreateSurvivor_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "offices", "parent", "survivors"}, ""))
-	pattern_RescueService_GetSurvivor_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "survivors", "name"}, ""))
-	pattern_RescueService_ListSurvivors_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "offices", "parent", "survivors"}, ""))
-	pattern_RescueService_UpdateSurvivor_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "survivors", "survivor.name"}, ""))
+	pattern_RescueService_CreateLocation_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "offices", "parent", "locations"}, ""))
+	pattern_RescueService_GetLocation_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "locations", "name"}, ""))
+	pattern_RescueService_ListLocations_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "offices", "parent", "locations"}, ""))
+	pattern_RescueService_UpdateLocation_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "locations", "location.name"}, ""))
+	pattern_RescueService_DeleteLocation_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "locations", "name"}, ""))
+	pattern_RescueService_InvestigateLocation_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "locations", "name"}, "investigate"))
+	pattern_RescueService_ConfirmLocation_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "locations", "name"}, "confirm"))
+	pattern_RescueService_MarkRaidedLocation_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "locations", "name"}, "markRaided"))
+	pattern_RescueService_CloseLocation_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "locations", "name"}, "close"))
+	pattern_RescueService_DismissLocation_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "locations", "name"}, "dismiss"))
+	pattern_RescueService_CreateOperation_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "offices", "parent", "operations"}, ""))
+	pattern_RescueService_GetOperation_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "operations", "name"}, ""))
+	pattern_RescueService_ListOperations_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "offices", "parent", "operations"}, ""))
+	pattern_RescueService_UpdateOperation_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "operations", "operation.name"}, ""))
+	pattern_RescueService_DeleteOperation_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "operations", "name"}, ""))
+	pattern_RescueService_ConductOperation_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "operations", "name"}, "conduct"))
+	pattern_RescueService_CloseOperation_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "operations", "name"}, "close"))
+	pattern_RescueService_AbortOperation_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "operations", "name"}, "abort"))
+	pattern_RescueService_CreateSurvivor_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "offices", "parent", "survivors"}, ""))
+	pattern_RescueService_GetSurvivor_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "survivors", "name"}, ""))
+	pattern_RescueService_ListSurvivors_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "offices", "parent", "survivors"}, ""))
+	pattern_RescueService_EraseSurvivorIdentity_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "survivors", "name"}, "eraseIdentity"))
+	pattern_RescueService_FindSurvivorDuplicates_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "survivors", "name"}, "findDuplicates"))
+	pattern_RescueService_UpdateSurvivor_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "offices", "survivors", "survivor.name"}, ""))
 )
 
 var (
-	forward_RescueService_CreateLocation_0      = runtime.ForwardResponseMessage
-	forward_RescueService_GetLocation_0         = runtime.ForwardResponseMessage
-	forward_RescueService_ListLocations_0       = runtime.ForwardResponseMessage
-	forward_RescueService_UpdateLocation_0      = runtime.ForwardResponseMessage
-	forward_RescueService_DeleteLocation_0      = runtime.ForwardResponseMessage
-	forward_RescueService_InvestigateLocation_0 = runtime.ForwardResponseMessage
-	forward_RescueService_ConfirmLocation_0     = runtime.ForwardResponseMessage
-	forward_RescueService_MarkRaidedLocation_0  = runtime.ForwardResponseMessage
-	forward_RescueService_CloseLocation_0       = runtime.ForwardResponseMessage
-	forward_RescueService_DismissLocation_0     = runtime.ForwardResponseMessage
-	forward_RescueService_CreateOperation_0     = runtime.ForwardResponseMessage
-	forward_RescueService_GetOperation_0        = runtime.ForwardResponseMessage
-	forward_RescueService_ListOperations_0      = runtime.ForwardResponseMessage
-	forward_RescueService_UpdateOperation_0     = runtime.ForwardResponseMessage
-	forward_RescueService_DeleteOperation_0     = runtime.ForwardResponseMessage
-	forward_RescueService_ConductOperation_0    = runtime.ForwardResponseMessage
-	forward_RescueService_CloseOperation_0      = runtime.ForwardResponseMessage
-	forward_RescueService_AbortOperation_0      = runtime.ForwardResponseMessage
-	forward_RescueService_CreateSurvivor_0      = runtime.ForwardResponseMessage
-	forward_RescueService_GetSurvivor_0         = runtime.ForwardResponseMessage
-	forward_RescueService_ListSurvivors_0       = runtime.ForwardResponseMessage
-	forward_RescueService_UpdateSurvivor_0      = runtime.ForwardResponseMessage
+	forward_RescueService_CreateLocation_0         = runtime.ForwardResponseMessage
+	forward_RescueService_GetLocation_0            = runtime.ForwardResponseMessage
+	forward_RescueService_ListLocations_0          = runtime.ForwardResponseMessage
+	forward_RescueService_UpdateLocation_0         = runtime.ForwardResponseMessage
+	forward_RescueService_DeleteLocation_0         = runtime.ForwardResponseMessage
+	forward_RescueService_InvestigateLocation_0    = runtime.ForwardResponseMessage
+	forward_RescueService_ConfirmLocation_0        = runtime.ForwardResponseMessage
+	forward_RescueService_MarkRaidedLocation_0     = runtime.ForwardResponseMessage
+	forward_RescueService_CloseLocation_0          = runtime.ForwardResponseMessage
+	forward_RescueService_DismissLocation_0        = runtime.ForwardResponseMessage
+	forward_RescueService_CreateOperation_0        = runtime.ForwardResponseMessage
+	forward_RescueService_GetOperation_0           = runtime.ForwardResponseMessage
+	forward_RescueService_ListOperations_0         = runtime.ForwardResponseMessage
+	forward_RescueService_UpdateOperation_0        = runtime.ForwardResponseMessage
+	forward_RescueService_DeleteOperation_0        = runtime.ForwardResponseMessage
+	forward_RescueService_ConductOperation_0       = runtime.ForwardResponseMessage
+	forward_RescueService_CloseOperation_0         = runtime.ForwardResponseMessage
+	forward_RescueService_AbortOperation_0         = runtime.ForwardResponseMessage
+	forward_RescueService_CreateSurvivor_0         = runtime.ForwardResponseMessage
+	forward_RescueService_GetSurvivor_0            = runtime.ForwardResponseMessage
+	forward_RescueService_ListSurvivors_0          = runtime.ForwardResponseMessage
+	forward_RescueService_EraseSurvivorIdentity_0  = runtime.ForwardResponseMessage
+	forward_RescueService_FindSurvivorDuplicates_0 = runtime.ForwardResponseMessage
+	forward_RescueService_UpdateSurvivor_0         = runtime.ForwardResponseMessage
 )

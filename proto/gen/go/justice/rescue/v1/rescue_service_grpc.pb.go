@@ -20,28 +20,30 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	RescueService_CreateLocation_FullMethodName      = "/justice.rescue.v1.RescueService/CreateLocation"
-	RescueService_GetLocation_FullMethodName         = "/justice.rescue.v1.RescueService/GetLocation"
-	RescueService_ListLocations_FullMethodName       = "/justice.rescue.v1.RescueService/ListLocations"
-	RescueService_UpdateLocation_FullMethodName      = "/justice.rescue.v1.RescueService/UpdateLocation"
-	RescueService_DeleteLocation_FullMethodName      = "/justice.rescue.v1.RescueService/DeleteLocation"
-	RescueService_InvestigateLocation_FullMethodName = "/justice.rescue.v1.RescueService/InvestigateLocation"
-	RescueService_ConfirmLocation_FullMethodName     = "/justice.rescue.v1.RescueService/ConfirmLocation"
-	RescueService_MarkRaidedLocation_FullMethodName  = "/justice.rescue.v1.RescueService/MarkRaidedLocation"
-	RescueService_CloseLocation_FullMethodName       = "/justice.rescue.v1.RescueService/CloseLocation"
-	RescueService_DismissLocation_FullMethodName     = "/justice.rescue.v1.RescueService/DismissLocation"
-	RescueService_CreateOperation_FullMethodName     = "/justice.rescue.v1.RescueService/CreateOperation"
-	RescueService_GetOperation_FullMethodName        = "/justice.rescue.v1.RescueService/GetOperation"
-	RescueService_ListOperations_FullMethodName      = "/justice.rescue.v1.RescueService/ListOperations"
-	RescueService_UpdateOperation_FullMethodName     = "/justice.rescue.v1.RescueService/UpdateOperation"
-	RescueService_DeleteOperation_FullMethodName     = "/justice.rescue.v1.RescueService/DeleteOperation"
-	RescueService_ConductOperation_FullMethodName    = "/justice.rescue.v1.RescueService/ConductOperation"
-	RescueService_CloseOperation_FullMethodName      = "/justice.rescue.v1.RescueService/CloseOperation"
-	RescueService_AbortOperation_FullMethodName      = "/justice.rescue.v1.RescueService/AbortOperation"
-	RescueService_CreateSurvivor_FullMethodName      = "/justice.rescue.v1.RescueService/CreateSurvivor"
-	RescueService_GetSurvivor_FullMethodName         = "/justice.rescue.v1.RescueService/GetSurvivor"
-	RescueService_ListSurvivors_FullMethodName       = "/justice.rescue.v1.RescueService/ListSurvivors"
-	RescueService_UpdateSurvivor_FullMethodName      = "/justice.rescue.v1.RescueService/UpdateSurvivor"
+	RescueService_CreateLocation_FullMethodName         = "/justice.rescue.v1.RescueService/CreateLocation"
+	RescueService_GetLocation_FullMethodName            = "/justice.rescue.v1.RescueService/GetLocation"
+	RescueService_ListLocations_FullMethodName          = "/justice.rescue.v1.RescueService/ListLocations"
+	RescueService_UpdateLocation_FullMethodName         = "/justice.rescue.v1.RescueService/UpdateLocation"
+	RescueService_DeleteLocation_FullMethodName         = "/justice.rescue.v1.RescueService/DeleteLocation"
+	RescueService_InvestigateLocation_FullMethodName    = "/justice.rescue.v1.RescueService/InvestigateLocation"
+	RescueService_ConfirmLocation_FullMethodName        = "/justice.rescue.v1.RescueService/ConfirmLocation"
+	RescueService_MarkRaidedLocation_FullMethodName     = "/justice.rescue.v1.RescueService/MarkRaidedLocation"
+	RescueService_CloseLocation_FullMethodName          = "/justice.rescue.v1.RescueService/CloseLocation"
+	RescueService_DismissLocation_FullMethodName        = "/justice.rescue.v1.RescueService/DismissLocation"
+	RescueService_CreateOperation_FullMethodName        = "/justice.rescue.v1.RescueService/CreateOperation"
+	RescueService_GetOperation_FullMethodName           = "/justice.rescue.v1.RescueService/GetOperation"
+	RescueService_ListOperations_FullMethodName         = "/justice.rescue.v1.RescueService/ListOperations"
+	RescueService_UpdateOperation_FullMethodName        = "/justice.rescue.v1.RescueService/UpdateOperation"
+	RescueService_DeleteOperation_FullMethodName        = "/justice.rescue.v1.RescueService/DeleteOperation"
+	RescueService_ConductOperation_FullMethodName       = "/justice.rescue.v1.RescueService/ConductOperation"
+	RescueService_CloseOperation_FullMethodName         = "/justice.rescue.v1.RescueService/CloseOperation"
+	RescueService_AbortOperation_FullMethodName         = "/justice.rescue.v1.RescueService/AbortOperation"
+	RescueService_CreateSurvivor_FullMethodName         = "/justice.rescue.v1.RescueService/CreateSurvivor"
+	RescueService_GetSurvivor_FullMethodName            = "/justice.rescue.v1.RescueService/GetSurvivor"
+	RescueService_ListSurvivors_FullMethodName          = "/justice.rescue.v1.RescueService/ListSurvivors"
+	RescueService_EraseSurvivorIdentity_FullMethodName  = "/justice.rescue.v1.RescueService/EraseSurvivorIdentity"
+	RescueService_FindSurvivorDuplicates_FullMethodName = "/justice.rescue.v1.RescueService/FindSurvivorDuplicates"
+	RescueService_UpdateSurvivor_FullMethodName         = "/justice.rescue.v1.RescueService/UpdateSurvivor"
 )
 
 // RescueServiceClient is the client API for RescueService service.
@@ -94,6 +96,14 @@ type RescueServiceClient interface {
 	GetSurvivor(ctx context.Context, in *GetSurvivorRequest, opts ...grpc.CallOption) (*Survivor, error)
 	// Lists Survivors of an office, filtered and ordered.
 	ListSurvivors(ctx context.Context, in *ListSurvivorsRequest, opts ...grpc.CallOption) (*ListSurvivorsResponse, error)
+	// Erases a survivor's protected identity (legal name, date of birth, family
+	// contact, address, photo) once the purpose of holding it is served. The
+	// pseudonym and every count stay; the erasure is audited and cannot be undone.
+	EraseSurvivorIdentity(ctx context.Context, in *EraseSurvivorIdentityRequest, opts ...grpc.CallOption) (*Survivor, error)
+	// Lists survivors of the caller's offices who may be the same person as this
+	// one: same normalised legal name and date of birth, compared by keyed hash
+	// (blind index), never in clear. Answers names and pseudonyms only.
+	FindSurvivorDuplicates(ctx context.Context, in *FindSurvivorDuplicatesRequest, opts ...grpc.CallOption) (*FindSurvivorDuplicatesResponse, error)
 	// Updates the fields named in update_mask. A stale etag fails with ABORTED.
 	UpdateSurvivor(ctx context.Context, in *UpdateSurvivorRequest, opts ...grpc.CallOption) (*Survivor, error)
 }
@@ -316,6 +326,26 @@ func (c *rescueServiceClient) ListSurvivors(ctx context.Context, in *ListSurvivo
 	return out, nil
 }
 
+func (c *rescueServiceClient) EraseSurvivorIdentity(ctx context.Context, in *EraseSurvivorIdentityRequest, opts ...grpc.CallOption) (*Survivor, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Survivor)
+	err := c.cc.Invoke(ctx, RescueService_EraseSurvivorIdentity_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *rescueServiceClient) FindSurvivorDuplicates(ctx context.Context, in *FindSurvivorDuplicatesRequest, opts ...grpc.CallOption) (*FindSurvivorDuplicatesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FindSurvivorDuplicatesResponse)
+	err := c.cc.Invoke(ctx, RescueService_FindSurvivorDuplicates_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *rescueServiceClient) UpdateSurvivor(ctx context.Context, in *UpdateSurvivorRequest, opts ...grpc.CallOption) (*Survivor, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Survivor)
@@ -376,6 +406,14 @@ type RescueServiceServer interface {
 	GetSurvivor(context.Context, *GetSurvivorRequest) (*Survivor, error)
 	// Lists Survivors of an office, filtered and ordered.
 	ListSurvivors(context.Context, *ListSurvivorsRequest) (*ListSurvivorsResponse, error)
+	// Erases a survivor's protected identity (legal name, date of birth, family
+	// contact, address, photo) once the purpose of holding it is served. The
+	// pseudonym and every count stay; the erasure is audited and cannot be undone.
+	EraseSurvivorIdentity(context.Context, *EraseSurvivorIdentityRequest) (*Survivor, error)
+	// Lists survivors of the caller's offices who may be the same person as this
+	// one: same normalised legal name and date of birth, compared by keyed hash
+	// (blind index), never in clear. Answers names and pseudonyms only.
+	FindSurvivorDuplicates(context.Context, *FindSurvivorDuplicatesRequest) (*FindSurvivorDuplicatesResponse, error)
 	// Updates the fields named in update_mask. A stale etag fails with ABORTED.
 	UpdateSurvivor(context.Context, *UpdateSurvivorRequest) (*Survivor, error)
 	mustEmbedUnimplementedRescueServiceServer()
@@ -450,6 +488,12 @@ func (UnimplementedRescueServiceServer) GetSurvivor(context.Context, *GetSurvivo
 }
 func (UnimplementedRescueServiceServer) ListSurvivors(context.Context, *ListSurvivorsRequest) (*ListSurvivorsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSurvivors not implemented")
+}
+func (UnimplementedRescueServiceServer) EraseSurvivorIdentity(context.Context, *EraseSurvivorIdentityRequest) (*Survivor, error) {
+	return nil, status.Error(codes.Unimplemented, "method EraseSurvivorIdentity not implemented")
+}
+func (UnimplementedRescueServiceServer) FindSurvivorDuplicates(context.Context, *FindSurvivorDuplicatesRequest) (*FindSurvivorDuplicatesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method FindSurvivorDuplicates not implemented")
 }
 func (UnimplementedRescueServiceServer) UpdateSurvivor(context.Context, *UpdateSurvivorRequest) (*Survivor, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateSurvivor not implemented")
@@ -853,6 +897,42 @@ func _RescueService_ListSurvivors_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RescueService_EraseSurvivorIdentity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EraseSurvivorIdentityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RescueServiceServer).EraseSurvivorIdentity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RescueService_EraseSurvivorIdentity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RescueServiceServer).EraseSurvivorIdentity(ctx, req.(*EraseSurvivorIdentityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RescueService_FindSurvivorDuplicates_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FindSurvivorDuplicatesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RescueServiceServer).FindSurvivorDuplicates(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RescueService_FindSurvivorDuplicates_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RescueServiceServer).FindSurvivorDuplicates(ctx, req.(*FindSurvivorDuplicatesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _RescueService_UpdateSurvivor_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(UpdateSurvivorRequest)
 	if err := dec(in); err != nil {
@@ -961,6 +1041,14 @@ var RescueService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListSurvivors",
 			Handler:    _RescueService_ListSurvivors_Handler,
+		},
+		{
+			MethodName: "EraseSurvivorIdentity",
+			Handler:    _RescueService_EraseSurvivorIdentity_Handler,
+		},
+		{
+			MethodName: "FindSurvivorDuplicates",
+			Handler:    _RescueService_FindSurvivorDuplicates_Handler,
 		},
 		{
 			MethodName: "UpdateSurvivor",

@@ -446,9 +446,17 @@ type Survivor struct {
 	// The subject of the caller who last changed the record.
 	UpdatedBy string `protobuf:"bytes,24,opt,name=updated_by,json=updatedBy,proto3" json:"updated_by,omitempty"`
 	// Opaque version tag for optimistic concurrency (AIP-154).
-	Etag          string `protobuf:"bytes,25,opt,name=etag,proto3" json:"etag,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Etag string `protobuf:"bytes,25,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Protected identity: a photograph (JPEG or PNG), at most 262144 bytes.
+	Photo []byte `protobuf:"bytes,26,opt,name=photo,proto3" json:"photo,omitempty"`
+	// True when the caller's role may not see protected identity and those
+	// fields were left out of this response. The pseudonym is always present.
+	IdentityWithheld bool `protobuf:"varint,27,opt,name=identity_withheld,json=identityWithheld,proto3" json:"identity_withheld,omitempty"`
+	// When the protected identity fields were erased (EraseSurvivorIdentity);
+	// unset while they are kept. Erased fields read as absent, never as an error.
+	IdentityEraseTime *timestamppb.Timestamp `protobuf:"bytes,28,opt,name=identity_erase_time,json=identityEraseTime,proto3" json:"identity_erase_time,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Survivor) Reset() {
@@ -656,6 +664,27 @@ func (x *Survivor) GetEtag() string {
 	return ""
 }
 
+func (x *Survivor) GetPhoto() []byte {
+	if x != nil {
+		return x.Photo
+	}
+	return nil
+}
+
+func (x *Survivor) GetIdentityWithheld() bool {
+	if x != nil {
+		return x.IdentityWithheld
+	}
+	return false
+}
+
+func (x *Survivor) GetIdentityEraseTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.IdentityEraseTime
+	}
+	return nil
+}
+
 // The lawful basis recorded for processing a survivor's data (DPDP Act 2023).
 type LegalBasis struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -715,8 +744,7 @@ var File_justice_rescue_v1_survivor_proto protoreflect.FileDescriptor
 
 const file_justice_rescue_v1_survivor_proto_rawDesc = "" +
 	"\n" +
-	" justice/rescue/v1/survivor.proto\x12\x11justice.rescue.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xc5\n" +
-	"\n" +
+	" justice/rescue/v1/survivor.proto\x12\x11justice.rescue.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xde\v\n" +
 	"\bSurvivor\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12!\n" +
 	"\tpseudonym\x18\x02 \x01(\tB\x03\xe0A\x02R\tpseudonym\x12\x1d\n" +
@@ -750,7 +778,10 @@ const file_justice_rescue_v1_survivor_proto_rawDesc = "" +
 	"created_by\x18\x17 \x01(\tB\x03\xe0A\x03R\tcreatedBy\x12\"\n" +
 	"\n" +
 	"updated_by\x18\x18 \x01(\tB\x03\xe0A\x03R\tupdatedBy\x12\x12\n" +
-	"\x04etag\x18\x19 \x01(\tR\x04etag:K\xeaAH\n" +
+	"\x04etag\x18\x19 \x01(\tR\x04etag\x12\x14\n" +
+	"\x05photo\x18\x1a \x01(\fR\x05photo\x120\n" +
+	"\x11identity_withheld\x18\x1b \x01(\bB\x03\xe0A\x03R\x10identityWithheld\x12O\n" +
+	"\x13identity_erase_time\x18\x1c \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x11identityEraseTime:K\xeaAH\n" +
 	"\x1frescue.justice.example/Survivor\x12%offices/{office}/survivors/{survivor}\"j\n" +
 	"\n" +
 	"LegalBasis\x129\n" +
@@ -841,12 +872,13 @@ var file_justice_rescue_v1_survivor_proto_depIdxs = []int32{
 	8,  // 8: justice.rescue.v1.Survivor.cwc_production_deadline:type_name -> google.protobuf.Timestamp
 	8,  // 9: justice.rescue.v1.Survivor.create_time:type_name -> google.protobuf.Timestamp
 	8,  // 10: justice.rescue.v1.Survivor.update_time:type_name -> google.protobuf.Timestamp
-	0,  // 11: justice.rescue.v1.LegalBasis.basis:type_name -> justice.rescue.v1.LawfulBasis
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	8,  // 11: justice.rescue.v1.Survivor.identity_erase_time:type_name -> google.protobuf.Timestamp
+	0,  // 12: justice.rescue.v1.LegalBasis.basis:type_name -> justice.rescue.v1.LawfulBasis
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_justice_rescue_v1_survivor_proto_init() }
