@@ -1,6 +1,13 @@
 // Package edge is the REST edge: a grpc-gateway mux that translates partner
 // apps' JSON/HTTP calls into gRPC calls on the services, with one JSON error
 // format, request ids, body limits, an access log and OpenTelemetry.
+//
+// Every route but /healthz, /readyz and /openapi.json needs a bearer token,
+// verified here (401 with an RFC 6750 WWW-Authenticate challenge otherwise)
+// and again by each service, to which it travels as "authorization" gRPC
+// metadata; no other caller header can reach the services as metadata except
+// X-Request-Id. Each caller (token subject) is rate limited (429 with
+// Retry-After above the limit).
 package edge
 
 import (
@@ -8,7 +15,9 @@ import (
 	"net"
 	"time"
 
+	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/logging"
+	"github.com/justiceops/justice/services/platform/ratelimit"
 )
 
 // Config is the gateway's configuration, read from the environment.
@@ -23,6 +32,14 @@ type Config struct {
 	RequestTimeout time.Duration `env:"HTTP_REQUEST_TIMEOUT, default=15s"`
 	// ShutdownTimeout bounds the drain of in-flight requests on shutdown.
 	ShutdownTimeout time.Duration `env:"HTTP_SHUTDOWN_TIMEOUT, default=15s"`
+	// Auth says which bearer tokens the edge accepts (AUTH_*): in production
+	// an OIDC issuer (AUTH_OIDC_ISSUER_URL), locally the stack's own issuer
+	// (AUTH_KEYS_FILE with AUTH_ISSUER). Every route except /healthz, /readyz
+	// and /openapi.json needs a valid token.
+	Auth auth.Config
+	// RateLimit bounds each caller's request rate, keyed by the token's
+	// subject (RATE_LIMIT_RPS, RATE_LIMIT_BURST); above it the edge answers 429.
+	RateLimit ratelimit.Config
 	// Log configures the structured logger.
 	Log logging.Config
 }

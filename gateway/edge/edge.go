@@ -16,16 +16,20 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	auditv1 "github.com/justiceops/justice/proto/gen/go/justice/audit/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
+	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/grpcclient"
+	"github.com/justiceops/justice/services/platform/ratelimit"
 	"github.com/justiceops/justice/services/platform/requestid"
 )
 
-// backend is one gRPC service behind the edge.
+// backend is one gRPC server behind the edge, with the services it serves.
 type backend struct {
-	name     string // the gRPC service name, for health checks
+	name     string   // the backend's name in errors, e.g. "rescue"
+	services []string // the gRPC services it serves, for health checks
 	conn     *grpc.ClientConn
-	register func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+	register []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
 }
 
 // Edge is the REST edge: an http.Handler in front of the services.
@@ -36,18 +40,31 @@ type Edge struct {
 	handler  http.Handler
 }
 
-// New dials the services and builds the REST handler. Dialing is lazy: the
-// edge starts even when a service is down, and answers 503 for its routes.
+// New builds the token verifier and the per-caller rate limiter, dials the
+// services and builds the REST handler. Dialing is lazy: the edge starts even
+// when a service is down, and answers 503 for its routes.
 func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Edge, error) {
+	if err := cfg.RateLimit.Validate(); err != nil {
+		return nil, fmt.Errorf("edge.New: %w", err)
+	}
+	verifier, err := auth.NewVerifier(ctx, cfg.Auth)
+	if err != nil {
+		return nil, fmt.Errorf("edge.New: %w", err)
+	}
 	e := &Edge{cfg: cfg, logger: logger}
 	rescueConn, err := grpcclient.Dial(cfg.RescueAddr)
 	if err != nil {
 		return nil, fmt.Errorf("edge.New: rescue: %w", err)
 	}
 	e.backends = append(e.backends, backend{
-		name:     rescuev1.RescueService_ServiceDesc.ServiceName,
+		name:     "rescue",
+		services: []string{rescuev1.RescueService_ServiceDesc.ServiceName, auditv1.AuditService_ServiceDesc.ServiceName},
 		conn:     rescueConn,
-		register: rescuev1.RegisterRescueServiceHandler,
+		// The rescue server also serves the audit log of the records it keeps.
+		register: []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
+			rescuev1.RegisterRescueServiceHandler,
+			auditv1.RegisterAuditServiceHandler,
+		},
 	})
 
 	mux := runtime.NewServeMux(
@@ -62,9 +79,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Edge, error) {
 		runtime.WithDisableHTTPMethodOverride(),
 	)
 	for _, b := range e.backends {
-		if err := b.register(ctx, mux, b.conn); err != nil {
-			e.Close()
-			return nil, fmt.Errorf("edge.New: register %s: %w", b.name, err)
+		for _, register := range b.register {
+			if err := register(ctx, mux, b.conn); err != nil {
+				e.Close()
+				return nil, fmt.Errorf("edge.New: register %s: %w", b.name, err)
+			}
 		}
 	}
 
@@ -77,8 +96,12 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Edge, error) {
 	})
 	root.HandleFunc("GET /readyz", e.ready)
 
+	// Outermost first: trace, request id, access log, deadline, then the
+	// caller's identity and rate, and only then is the body read.
 	var h http.Handler = root
 	h = limitBody(h, cfg.MaxBodyBytes)
+	h = rateLimit(h, ratelimit.New(cfg.RateLimit), cfg.RateLimit)
+	h = authenticate(h, verifier)
 	h = withTimeout(h, cfg.RequestTimeout)
 	h = accessLog(h, logger)
 	h = withRequestID(h)
@@ -105,18 +128,20 @@ func (e *Edge) ready(w http.ResponseWriter, r *http.Request) {
 		Service string `json:"service"`
 		Status  string `json:"status"`
 	}
-	results := make([]result, len(e.backends))
+	results := []result{}
 	ready := true
-	for i, b := range e.backends {
-		res, err := grpc_health_v1.NewHealthClient(b.conn).Check(ctx, &grpc_health_v1.HealthCheckRequest{Service: b.name})
-		st := "UNAVAILABLE"
-		if err == nil {
-			st = res.GetStatus().String()
+	for _, b := range e.backends {
+		for _, service := range b.services {
+			res, err := grpc_health_v1.NewHealthClient(b.conn).Check(ctx, &grpc_health_v1.HealthCheckRequest{Service: service})
+			st := "UNAVAILABLE"
+			if err == nil {
+				st = res.GetStatus().String()
+			}
+			if st != grpc_health_v1.HealthCheckResponse_SERVING.String() {
+				ready = false
+			}
+			results = append(results, result{Service: service, Status: st})
 		}
-		if st != grpc_health_v1.HealthCheckResponse_SERVING.String() {
-			ready = false
-		}
-		results[i] = result{Service: b.name, Status: st}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	if !ready {
@@ -126,8 +151,12 @@ func (e *Edge) ready(w http.ResponseWriter, r *http.Request) {
 }
 
 // incomingHeader decides which HTTP headers reach the services as gRPC
-// metadata. Only an allowlist passes; in particular Grpc-Metadata-* headers
-// are dropped, so a caller cannot forge metadata the services trust.
+// metadata. Only an allowlist passes: X-Request-Id, and Authorization (the
+// bearer token the services verify again), which grpc-gateway's runtime
+// forwards itself as "authorization", ahead of this matcher; answering true
+// here too would send it twice. Everything else is dropped, Grpc-Metadata-*
+// headers in particular, so a caller cannot forge metadata (an identity, a
+// role, a second token) that the services would read.
 func incomingHeader(key string) (string, bool) {
 	switch strings.ToLower(key) {
 	case requestid.MetadataKey:

@@ -33,7 +33,9 @@ func TestHTTPStatusMapsCanonicalCodes(t *testing.T) {
 func TestIncomingHeadersOnlyPassTheAllowlist(t *testing.T) {
 	t.Parallel()
 	for header, want := range map[string]bool{
-		"X-Request-Id":                true,
+		"X-Request-Id": true,
+		// grpc-gateway's runtime forwards Authorization itself, once.
+		"Authorization":               false,
 		"Grpc-Metadata-X-Request-Id":  false,
 		"Grpc-Metadata-Authorization": false,
 		"Grpc-Metadata-Subject":       false,
@@ -133,9 +135,11 @@ func TestMergedOpenAPIDescribesEveryRescueRoute(t *testing.T) {
 		t.Fatal(err)
 	}
 	var doc struct {
-		Swagger     string                    `json:"swagger"`
-		Paths       map[string]map[string]any `json:"paths"`
-		Definitions map[string]any            `json:"definitions"`
+		Swagger             string                    `json:"swagger"`
+		Paths               map[string]map[string]any `json:"paths"`
+		Definitions         map[string]any            `json:"definitions"`
+		SecurityDefinitions map[string]map[string]any `json:"securityDefinitions"`
+		Security            []map[string]any          `json:"security"`
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
@@ -145,6 +149,7 @@ func TestMergedOpenAPIDescribesEveryRescueRoute(t *testing.T) {
 	}
 	for _, p := range []string{
 		"/v1/{parent}/survivors", "/v1/{name}", "/v1/{survivor.name}", "/v1/{name}:conduct", "/v1/{name}:investigate",
+		"/v1/{name}:eraseIdentity", "/v1/{name}:findDuplicates", "/v1/{parent}/auditEntries",
 	} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("OpenAPI lacks path %s", p)
@@ -152,5 +157,11 @@ func TestMergedOpenAPIDescribesEveryRescueRoute(t *testing.T) {
 	}
 	if _, ok := doc.Definitions["v1Survivor"]; !ok {
 		t.Error("OpenAPI lacks the Survivor definition")
+	}
+	if b := doc.SecurityDefinitions["bearer"]; b["in"] != "header" || b["name"] != "Authorization" {
+		t.Errorf("OpenAPI lacks the bearer security definition: %v", doc.SecurityDefinitions)
+	}
+	if len(doc.Security) != 1 || doc.Security[0]["bearer"] == nil {
+		t.Errorf("OpenAPI does not require the bearer token: %v", doc.Security)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc/codes"
@@ -15,9 +17,16 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/protoadapt"
 
-	"github.com/justiceops/justice/services/platform/logging"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+
+	"github.com/justiceops/justice/services/platform/auth"
+	"github.com/justiceops/justice/services/platform/grpcserver"
+	"github.com/justiceops/justice/services/platform/logging"
 )
+
+// ErrorDomain is the google.rpc.ErrorInfo domain of the errors the edge
+// itself makes (authentication, rate limit, body size, malformed requests).
+const ErrorDomain = "gateway.justice.example"
 
 // errorBody is the JSON shape of every REST error:
 //
@@ -62,16 +71,90 @@ func writeError(ctx context.Context, w http.ResponseWriter, httpStatus int, st *
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Del("Trailer")
 	if st.Code() == codes.Unauthenticated {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="justice"`)
+		w.Header().Set("WWW-Authenticate", bearerChallenge(st))
+	}
+	if after, ok := retryAfter(st); ok {
+		w.Header().Set("Retry-After", after)
 	}
 	w.WriteHeader(httpStatus)
-	_ = json.NewEncoder(w).Encode(body)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // JSON, not HTML: keep "<token>" readable
+	_ = enc.Encode(body)
+}
+
+// writeErr renders an error made at the edge (an *errs.Error, typically) in
+// the edge's JSON error format, with the status its kind maps to.
+func writeErr(w http.ResponseWriter, r *http.Request, err error) {
+	st := grpcserver.ToStatus(ErrorDomain, err)
+	writeError(r.Context(), w, HTTPStatus(st.Code()), st)
+}
+
+// realm is the protection space named in WWW-Authenticate challenges.
+const realm = "justice"
+
+// bearerChallenge is the RFC 6750 WWW-Authenticate challenge of an
+// UNAUTHENTICATED status. A request without a token gets the bare challenge
+// (RFC 6750 section 3.1: no error code when no credentials were sent); any
+// other failure is error="invalid_token" with the status message, which says
+// what was wrong (expired, wrong audience ...) and never quotes the token.
+func bearerChallenge(st *status.Status) string {
+	challenge := `Bearer realm="` + realm + `"`
+	if errorReason(st) == auth.ReasonTokenMissing {
+		return challenge
+	}
+	return challenge + `, error="invalid_token", error_description="` + quotedStringSafe(st.Message()) + `"`
+}
+
+// quotedStringSafe makes s safe inside an RFC 6750 error_description: only
+// printable ASCII without double quotes or backslashes, at most 200 characters.
+func quotedStringSafe(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if b.Len() >= 200 {
+			break
+		}
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\'')
+		case r >= 0x20 && r <= 0x7e:
+			b.WriteRune(r)
+		default:
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
+}
+
+// errorReason is the ErrorInfo reason of st, or "".
+func errorReason(st *status.Status) string {
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info.GetReason()
+		}
+	}
+	return ""
+}
+
+// retryAfter is the Retry-After header value (whole seconds, rounded up, at
+// least 1) of a status carrying google.rpc.RetryInfo.
+func retryAfter(st *status.Status) (string, bool) {
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.RetryInfo); ok && info.GetRetryDelay() != nil {
+			delay := info.GetRetryDelay().AsDuration()
+			secs := int64((delay + time.Second - 1) / time.Second)
+			if secs < 1 {
+				secs = 1
+			}
+			return strconv.FormatInt(secs, 10), true
+		}
+	}
+	return "", false
 }
 
 // writeTooLarge answers 413 for a body over the limit.
 func writeTooLarge(ctx context.Context, w http.ResponseWriter, limit int64) {
 	st := status.Newf(codes.ResourceExhausted, "request body is larger than the limit of %d bytes", limit)
-	if d, err := st.WithDetails(&errdetails.ErrorInfo{Reason: "BODY_TOO_LARGE", Domain: "gateway.justice.example",
+	if d, err := st.WithDetails(&errdetails.ErrorInfo{Reason: "BODY_TOO_LARGE", Domain: ErrorDomain,
 		Metadata: map[string]string{"limit_bytes": strconv.FormatInt(limit, 10)}}); err == nil {
 		st = d
 	}
@@ -156,7 +239,7 @@ func decodeError(msg string) *status.Status {
 		text = fmt.Sprintf("malformed request: %s: %s", field, desc)
 	}
 	st := status.New(codes.InvalidArgument, text)
-	details := []protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: "MALFORMED_REQUEST", Domain: "gateway.justice.example"}}
+	details := []protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: "MALFORMED_REQUEST", Domain: ErrorDomain}}
 	if field != "" {
 		details = append(details, &errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: desc}}})
 	}

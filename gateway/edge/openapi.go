@@ -44,6 +44,16 @@ func MergedOpenAPI() ([]byte, error) {
 		"produces":    []string{"application/json"},
 		"paths":       map[string]any{},
 		"definitions": map[string]any{},
+		// Every route needs a bearer JWT (RFC 6750) except /healthz, /readyz
+		// and this document, which are outside the generated paths.
+		"securityDefinitions": map[string]any{
+			"bearer": map[string]any{
+				"type": "apiKey", "in": "header", "name": "Authorization",
+				"description": "A JWT from the identity provider, sent as `Authorization: Bearer <token>`. " +
+					"Locally: `bin/justice-local token --role ROLE --offices OFFICES`. Missing or invalid: 401 with WWW-Authenticate.",
+			},
+		},
+		"security": []any{map[string]any{"bearer": []any{}}},
 	}
 	var tags []any
 	var names []string

@@ -14,16 +14,26 @@ import (
 	"time"
 
 	"github.com/justiceops/justice/deploy/local/stack"
+	"github.com/justiceops/justice/services/platform/auth"
+	"github.com/justiceops/justice/services/platform/identity"
+	"github.com/justiceops/justice/services/platform/ratelimit"
 )
 
+// generous is a rate limit no test reaches, but the rate limit test.
+var generous = ratelimit.Config{RPS: 100000, Burst: 100000}
+
 // startStack runs a whole local stack on free ports with its data in dir.
-func startStack(t *testing.T, dir string) *stack.Stack {
+// edit, when given, changes the configuration first.
+func startStack(t *testing.T, dir string, edit ...func(*stack.Config, **slog.Logger)) *stack.Stack {
 	t.Helper()
 	cfg := stack.Config{
 		DataDir: dir, StoreAddr: "127.0.0.1:0", RescueAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
-		Reflection: true,
+		Reflection: true, AuthIssuer: "justice-local", AuthAudience: "justice", RateLimit: generous,
 	}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	for _, e := range edit {
+		e(&cfg, &logger)
+	}
 	s, err := stack.Start(context.Background(), cfg, logger)
 	if err != nil {
 		t.Fatalf("start stack: %v", err)
@@ -31,11 +41,40 @@ func startStack(t *testing.T, dir string) *stack.Stack {
 	return s
 }
 
-// client is a tiny REST client for the tests.
-type client struct {
-	t    *testing.T
-	base string
+// mint returns a token from the stack's issuer for subject with roles in
+// offices ("*" for every office).
+func mint(t *testing.T, s *stack.Stack, subject string, roles []string, offices ...string) string {
+	t.Helper()
+	p := identity.Principal{Subject: subject, Roles: roles}
+	if len(offices) == 1 && offices[0] == "*" {
+		p.AllOffices = true
+	} else {
+		p.Offices = offices
+	}
+	tok, err := s.Issuer.Mint(p, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
+
+// investigator is the usual case worker of the tests: every rescue RPC of
+// mumbai and kolkata, identity included.
+func investigator(t *testing.T, s *stack.Stack) client {
+	t.Helper()
+	return client{t: t, base: "http://" + s.Addrs.HTTP, token: mint(t, s, "priya", []string{auth.RoleInvestigator}, "mumbai", "kolkata")}
+}
+
+// client is a tiny REST client for the tests; it sends token, when set, as
+// its bearer token.
+type client struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+// as returns the client with another token.
+func (c client) as(token string) client { c.token = token; return c }
 
 type response struct {
 	Status int
@@ -66,8 +105,11 @@ func (c client) do(method, path string, body any, header ...string) response {
 		c.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
+		req.Header.Add(header[i], header[i+1])
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -139,7 +181,7 @@ func TestEndToEndThroughTheRESTEdge(t *testing.T) {
 	dir := t.TempDir()
 	s := startStack(t, dir)
 	defer s.Stop()
-	c := client{t: t, base: "http://" + s.Addrs.HTTP}
+	c := investigator(t, s)
 
 	op := seedOperation(c, "mumbai")
 
@@ -234,6 +276,15 @@ func TestEndToEndThroughTheRESTEdge(t *testing.T) {
 		t.Errorf("unknown office message: %s", unk.Raw)
 	}
 
+	// Without a token nothing is served, and nothing is said about the record.
+	anon := c.as("")
+	for _, path := range []string{"/v1/" + name, "/v1/offices/mumbai/survivors", "/v1/offices/chennai/survivors"} {
+		r := anon.must(401, "GET", path, nil)
+		if r.Body["status"] != "UNAUTHENTICATED" || r.Header.Get("WWW-Authenticate") != `Bearer realm="justice"` {
+			t.Errorf("GET %s without a token: %s (WWW-Authenticate %q)", path, r.Raw, r.Header.Get("WWW-Authenticate"))
+		}
+	}
+
 	// Identity never leaks into errors: the legal name is not in any error body.
 	bad := survivorBody(op, "", 16)
 	bad["age_at_rescue"] = 300
@@ -246,9 +297,10 @@ func TestEndToEndThroughTheRESTEdge(t *testing.T) {
 	if err := s.Stop(); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
+	// The issuer key is kept too: a token minted before the restart still works.
 	s2 := startStack(t, dir)
 	defer s2.Stop()
-	c2 := client{t: t, base: "http://" + s2.Addrs.HTTP}
+	c2 := client{t: t, base: "http://" + s2.Addrs.HTTP, token: c.token}
 	after := c2.must(200, "GET", "/v1/"+name, nil)
 	if str(after.Body, "pseudonym") != "Asha R" {
 		t.Errorf("after restart: %s", after.Raw)
@@ -258,7 +310,7 @@ func TestEndToEndThroughTheRESTEdge(t *testing.T) {
 func TestBadInputGetsAClearErrorAndChangesNothing(t *testing.T) {
 	s := startStack(t, t.TempDir())
 	defer s.Stop()
-	c := client{t: t, base: "http://" + s.Addrs.HTTP}
+	c := investigator(t, s)
 	op := seedOperation(c, "mumbai")
 	count := func() int {
 		n := 0
@@ -306,7 +358,7 @@ func TestBadInputGetsAClearErrorAndChangesNothing(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := client{t: t, base: c.base}
+			c := client{t: t, base: c.base, token: c.token}
 			r := c.do(tc.method, tc.path, tc.body)
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Raw)

@@ -1,6 +1,13 @@
 // Package stack runs the whole justice backend in one process for local use
 // and end-to-end tests: the embedded MongoDB-compatible store (FerretDB on
 // SQLite files), every service on its own gRPC port, and the REST edge.
+//
+// The stack is its own token issuer: an ES256 signing key kept in the keys
+// directory (DATA_DIR/keys unless KEYS_DIR says otherwise) signs the tokens
+// `justice-local token` mints, and the edge and every service verify them
+// against the issuer's public keys (issuer-jwks.json, beside the key). The
+// same directory holds the Tink keysets that encrypt survivors' identity at
+// rest, wrapped by the master key (master-key.json unless MASTER_KEY_FILE).
 package stack
 
 import (
@@ -11,18 +18,22 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/justiceops/justice/gateway/edge"
+	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/embedstore"
+	"github.com/justiceops/justice/services/platform/fieldcrypt"
 	"github.com/justiceops/justice/services/platform/grpcserver"
 	"github.com/justiceops/justice/services/platform/logging"
 	"github.com/justiceops/justice/services/platform/mongostore"
 	"github.com/justiceops/justice/services/platform/office"
 	"github.com/justiceops/justice/services/platform/pagination"
+	"github.com/justiceops/justice/services/platform/ratelimit"
 	rescue "github.com/justiceops/justice/services/rescue/service"
 )
 
@@ -38,6 +49,21 @@ type Config struct {
 	HTTPAddr string `env:"HTTP_ADDR, default=127.0.0.1:8080"`
 	// Reflection turns gRPC reflection on for the services.
 	Reflection bool `env:"GRPC_REFLECTION, default=true"`
+	// KeysDir holds the issuer's signing key and the encrypted Tink keysets;
+	// empty means DATA_DIR/keys.
+	KeysDir string `env:"KEYS_DIR"`
+	// MasterKeyFile is the Tink master keyset wrapping the others; empty
+	// means KEYS_DIR/master-key.json.
+	MasterKeyFile string `env:"MASTER_KEY_FILE"`
+	// AuthIssuer is the "iss" of the tokens the local issuer mints; empty
+	// means DefaultAuthIssuer.
+	AuthIssuer string `env:"AUTH_ISSUER, default=justice-local"`
+	// AuthAudience is the "aud" of the tokens the local issuer mints; empty
+	// means DefaultAuthAudience.
+	AuthAudience string `env:"AUTH_AUDIENCE, default=justice"`
+	// RateLimit bounds each caller's request rate at the REST edge
+	// (RATE_LIMIT_RPS, RATE_LIMIT_BURST); the zero value means DefaultRateLimit.
+	RateLimit ratelimit.Config
 	// Offices lists the offices (defaults: Mumbai and Kolkata).
 	Offices office.Config
 	// Pages configures page tokens.
@@ -58,7 +84,61 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%s=%q: must be host:port, e.g. 127.0.0.1:8080", a.name, a.value)
 		}
 	}
+	if c.AuthIssuer != "" && strings.TrimSpace(c.AuthIssuer) == "" {
+		return fmt.Errorf("AUTH_ISSUER=%q: must not be blank, e.g. justice-local", c.AuthIssuer)
+	}
+	if c.AuthAudience != "" && strings.TrimSpace(c.AuthAudience) == "" {
+		return fmt.Errorf("AUTH_AUDIENCE=%q: must not be blank, e.g. justice", c.AuthAudience)
+	}
 	return nil
+}
+
+// Defaults of the local issuer, used for a Config whose field is empty.
+const (
+	DefaultAuthIssuer   = "justice-local"
+	DefaultAuthAudience = auth.DefaultAudience
+)
+
+// DefaultRateLimit is the edge's per-caller rate limit when Config.RateLimit
+// is zero (as RATE_LIMIT_RPS and RATE_LIMIT_BURST default to).
+var DefaultRateLimit = ratelimit.Config{RPS: 20, Burst: 40}
+
+// withDefaults fills the empty fields that have a default, so that a Config
+// literal (a test's, the benchmark's) works like one loaded from the
+// environment.
+func (c Config) withDefaults() Config {
+	if c.AuthIssuer == "" {
+		c.AuthIssuer = DefaultAuthIssuer
+	}
+	if c.AuthAudience == "" {
+		c.AuthAudience = DefaultAuthAudience
+	}
+	if c.RateLimit == (ratelimit.Config{}) {
+		c.RateLimit = DefaultRateLimit
+	}
+	return c
+}
+
+// Keys returns where the Tink keysets and their master key live:
+// KEYS_DIR (default DATA_DIR/keys) and MASTER_KEY_FILE.
+func (c Config) Keys() fieldcrypt.Config {
+	dir := c.KeysDir
+	if dir == "" {
+		dir = filepath.Join(c.DataDir, "keys")
+	}
+	return fieldcrypt.Config{KeysDir: dir, MasterKeyFile: c.MasterKeyFile}
+}
+
+// Issuer loads the local token issuer, creating its signing key in the keys
+// directory on first use. The running stack and `justice-local token` load
+// the same key, so tokens minted by one are accepted by the other.
+func (c Config) Issuer() (*auth.Issuer, error) {
+	c = c.withDefaults()
+	issuer, err := auth.LoadOrCreateIssuer(c.Keys().KeysDir, c.AuthIssuer, c.AuthAudience)
+	if err != nil {
+		return nil, fmt.Errorf("stack.Config.Issuer: %w", err)
+	}
+	return issuer, nil
 }
 
 // Addresses says where each part of a started stack listens.
@@ -70,7 +150,10 @@ type Addresses struct {
 
 // Stack is a running local stack.
 type Stack struct {
+	// Addrs says where each part listens.
 	Addrs Addresses
+	// Issuer is the stack's token issuer: tests and tools mint tokens with it.
+	Issuer *auth.Issuer
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -79,12 +162,14 @@ type Stack struct {
 	errs   []error
 	store  *embedstore.Store
 	client *mongo.Client
+	rescue *rescue.Service
 	edge   *edge.Edge
 }
 
 // Start starts the store, the services and the edge, and returns once all of
 // them accept connections. Stop (or cancelling ctx, then Wait) shuts it down.
 func Start(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Stack, err error) {
+	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithCancel(ctx)
 	s := &Stack{cancel: cancel}
 	defer func() {
@@ -103,6 +188,12 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Stack, err 
 	}
 	s.Addrs.Store = s.store.URI()
 
+	// The local issuer: its key is created on first start and kept.
+	s.Issuer, err = cfg.Issuer()
+	if err != nil {
+		return s, fmt.Errorf("stack.Start: %w", err)
+	}
+
 	mcfg := mongostore.Config{URI: s.store.URI(), ConnectTimeout: 10 * time.Second, OperationTimeout: 10 * time.Second}
 	s.client, err = mongostore.Connect(ctx, mcfg)
 	if err != nil {
@@ -118,13 +209,19 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Stack, err 
 		Mongo:   mongostore.Config{Database: "rescue"},
 		Offices: cfg.Offices,
 		Pages:   cfg.Pages,
-		Log:     cfg.Log,
+		Auth:    s.Issuer.Config(),
+		// The offices' Tink keysets and their master key are created on
+		// first start, for every configured office.
+		Keys:       cfg.Keys(),
+		CreateKeys: true,
+		Log:        cfg.Log,
 	}
 	rsvc, err := rescue.New(ctx, rcfg, s.client.Database("rescue"), logger)
 	if err != nil {
 		return s, fmt.Errorf("stack.Start: rescue: %w", err)
 	}
-	rsrv := grpcserver.New(rcfg.GRPC, logger, rescue.ErrorDomain)
+	s.rescue = rsvc
+	rsrv := grpcserver.New(rcfg.GRPC, logger, rescue.ErrorDomain, rsvc.ServerOptions()...)
 	rsvc.Attach(rsrv)
 	rlis, err := rsrv.Listen()
 	if err != nil {
@@ -132,11 +229,13 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Stack, err 
 	}
 	s.Addrs.Rescue = rlis.Addr().String()
 	s.run("rescue", func() error { return rsrv.Serve(ctx, rlis) })
+	s.run("rescue upkeep", func() error { rsvc.Maintain(ctx, rescue.SweepInterval); return nil })
 
 	// The REST edge.
 	ecfg := edge.Config{
 		HTTPAddr: cfg.HTTPAddr, RescueAddr: s.Addrs.Rescue, MaxBodyBytes: 1 << 20,
-		RequestTimeout: 15 * time.Second, ShutdownTimeout: 10 * time.Second, Log: cfg.Log,
+		RequestTimeout: 15 * time.Second, ShutdownTimeout: 10 * time.Second,
+		Auth: s.Issuer.Config(), RateLimit: cfg.RateLimit, Log: cfg.Log,
 	}
 	s.edge, err = edge.New(ctx, ecfg, logger)
 	if err != nil {
@@ -149,6 +248,19 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Stack, err 
 	s.Addrs.HTTP = hlis.Addr().String()
 	s.run("edge", func() error { return s.edge.Serve(ctx, hlis) })
 	return s, nil
+}
+
+// ReloadKeys makes the running services re-read the offices' keysets, after
+// `justice-local keys rotate` (fieldcrypt.Rotate) added a new primary key:
+// new writes use it from then on, and records written before stay readable.
+func (s *Stack) ReloadKeys() error {
+	if s.rescue == nil {
+		return errors.New("stack.ReloadKeys: the stack is not running")
+	}
+	if err := s.rescue.ReloadKeys(); err != nil {
+		return fmt.Errorf("stack.ReloadKeys: %w", err)
+	}
+	return nil
 }
 
 // run runs one server until ctx ends, recording its error.

@@ -48,8 +48,9 @@ const auditFinishTimeout = 5 * time.Second
 //     the handler does not run (a nil a fails every audited call the same
 //     way); once the handler returns, finish records its code.
 //
-// Calls refused at 1-3 (UNAUTHENTICATED, PERMISSION_DENIED) of audited
-// methods, and of methods with no policy entry, are recorded with a.Denied.
+// Every call refused at 1-3 (UNAUTHENTICATED, PERMISSION_DENIED), of any
+// method, is recorded with a.Denied: a denied attempt is worth auditing
+// whatever it was aimed at.
 // resolve names the record of a request for the audit (nil means
 // DefaultResolve); stream calls are resolved with a nil request, as their
 // messages arrive after the call is admitted.
@@ -114,12 +115,9 @@ func (in *interceptor) stream(srv any, ss grpc.ServerStream, info *grpc.StreamSe
 // audit of one call. It returns the context carrying the principal and the
 // function that records the call's final code.
 func (in *interceptor) admit(ctx context.Context, method string, req any) (context.Context, func(codes.Code), error) {
-	rule, hasRule := in.policy[method]
-	auditDenials := !hasRule || rule.Audit
+	rule := in.policy[method]
 	ev := AccessEvent{Method: method, RequestID: requestid.FromContext(ctx)}
-	if auditDenials {
-		ev.Resource, ev.Office = in.resolve(method, req)
-	}
+	ev.Resource, ev.Office = in.resolve(method, req)
 
 	token, err := bearerToken(metadata.ValueFromIncomingContext(ctx, authorizationKey))
 	var principal identity.Principal
@@ -127,7 +125,7 @@ func (in *interceptor) admit(ctx context.Context, method string, req any) (conte
 		principal, err = in.verifier.Verify(ctx, token)
 	}
 	if err != nil {
-		if auditDenials && errs.Is(err, errs.KindUnauthenticated) {
+		if errs.Is(err, errs.KindUnauthenticated) {
 			in.denied(ctx, ev, codes.Unauthenticated)
 		}
 		return nil, nil, err
@@ -136,9 +134,7 @@ func (in *interceptor) admit(ctx context.Context, method string, req any) (conte
 	ctx = identity.WithPrincipal(ctx, principal)
 
 	if err := in.policy.Allows(method, principal); err != nil {
-		if auditDenials {
-			in.denied(ctx, ev, codes.PermissionDenied)
-		}
+		in.denied(ctx, ev, codes.PermissionDenied)
 		return nil, nil, err
 	}
 	if !rule.Audit {

@@ -58,6 +58,12 @@ func (r *recorder) add(step string) {
 	r.steps = append(r.steps, step)
 }
 
+func (r *recorder) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.steps, r.events = nil, nil
+}
+
 func (r *recorder) snapshot() ([]string, []auth.AccessEvent) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -432,16 +438,17 @@ func TestInterceptorDeniesRoleNotAllowedNamingAllowedRoles(t *testing.T) {
 	}
 }
 
-func TestInterceptorAuditsDenialsOnlyOfAuditedMethods(t *testing.T) {
+func TestInterceptorAuditsDenialsOfEveryMethod(t *testing.T) {
 	t.Parallel()
 	s := startAuthServer(t, withAuditor)
-	// ListRecords is not audited: its denials are not recorded.
+	// ListRecords is not audited when allowed, but its denials are recorded.
 	_, err := s.call(context.Background(), listRecords, "offices/mumbai/records/r1",
 		"authorization", "Bearer "+s.token(t, "asha", auth.RoleSocialWorker))
 	wantStatus(t, err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 	_, err = s.call(context.Background(), listRecords, "offices/mumbai/records/r1")
 	wantStatus(t, err, codes.Unauthenticated, auth.ReasonTokenMissing)
-	wantSteps(t, s.rec)
+	wantSteps(t, s.rec, "denied PermissionDenied", "denied Unauthenticated")
+	s.rec.reset()
 
 	// GetRecord is audited: an unauthenticated attempt is recorded with the zero principal.
 	_, err = s.call(context.Background(), getRecord, "offices/kolkata/records/r9", requestid.MetadataKey, "req-denied-1")

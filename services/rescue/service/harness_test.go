@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,13 +15,18 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	auditv1 "github.com/justiceops/justice/proto/gen/go/justice/audit/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
+	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/grpcclient"
 	"github.com/justiceops/justice/services/platform/grpcserver"
+	"github.com/justiceops/justice/services/platform/identity"
 	"github.com/justiceops/justice/services/platform/logging"
 	"github.com/justiceops/justice/services/platform/storetest"
 	"github.com/justiceops/justice/services/rescue/service"
@@ -48,58 +55,164 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// testIssuer is the "iss" of the tokens the tests mint.
+const testIssuer = "https://issuer.rescue.test"
+
+// identitySecrets are the distinctive protected identity values the tests
+// send; none may ever appear in a log line (checked at the end of every test
+// that starts a service), an error message or the raw database files.
+var identitySecrets = []string{
+	legalName, "98200 11111", "Hidden Lane",
+	matrixLegalName, "Rukhsana Visibilitytest Begum", "Farzana Erasuretest", "Meera Duplicatetest Thakur",
+	rawLegalName, rawContactDigits, rawAddress, rotationLegalName, auditLegalName,
+}
+
 // env is one rescue service on a real loopback listener, on its own database,
-// reached through the generated client.
+// reached through the generated client, with its own token issuer and keys.
 type env struct {
+	// client calls as the default caller: an investigator of mumbai and kolkata.
 	client rescuev1.RescueServiceClient
+	// anon calls without credentials; tests put a token in the context
+	// (ctxAs) or send none.
+	anon   rescuev1.RescueServiceClient
+	audit  auditv1.AuditServiceClient
 	db     *mongo.Database
 	logs   *syncBuffer
 	srv    *grpcserver.Server
+	svc    *service.Service
+	cfg    service.Config
+	issuer *auth.Issuer
+	// stop stops the server and waits for it; later calls do nothing.
+	stop func()
 }
 
-func start(t *testing.T) *env {
+// options vary how start builds the service.
+type options struct {
+	// db is the service's database; nil means a fresh storetest database.
+	db *mongo.Database
+	// serverOptions builds the server's options; nil means svc.ServerOptions().
+	serverOptions func(svc *service.Service, cfg service.Config, issuer *auth.Issuer) []grpc.ServerOption
+}
+
+// defaultCaller is who env.client calls as.
+var defaultCaller = identity.Principal{Subject: "priya", Roles: []string{auth.RoleInvestigator}, Offices: []string{"kolkata", "mumbai"}}
+
+func start(t *testing.T) *env { return startWith(t, options{}) }
+
+func startWith(t *testing.T, o options) *env {
 	t.Helper()
 	ctx := context.Background()
+	logs := &syncBuffer{}
+	// Registered first, so it runs last: after the server has stopped and
+	// written its final lines.
+	t.Cleanup(func() { assertNoIdentityIn(t, "the service's logs", logs.String()) })
+
+	issuerDir := t.TempDir()
+	issuer, err := auth.LoadOrCreateIssuer(issuerDir, testIssuer, auth.DefaultAudience)
+	if err != nil {
+		t.Fatalf("LoadOrCreateIssuer: %v", err)
+	}
 	cfg, err := service.LoadConfig(ctx, envconfig.MapLookuper(map[string]string{
 		"GRPC_ADDR":               "127.0.0.1:0",
 		"GRPC_MAX_RECV_MSG_BYTES": "65536",
 		"GRPC_SHUTDOWN_TIMEOUT":   "5s",
 		"LOG_LEVEL":               "debug",
+		"AUTH_ISSUER":             testIssuer,
+		"AUTH_KEYS_FILE":          filepath.Join(issuerDir, auth.IssuerJWKSFile),
+		"KEYS_DIR":                t.TempDir(),
+		"KEYS_CREATE":             "true",
 	}))
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}
-	if cfg.GRPC.MaxRecvMsgBytes != maxRecv || cfg.Mongo.Database != "rescue" {
+	if cfg.GRPC.MaxRecvMsgBytes != maxRecv || cfg.Mongo.Database != "rescue" || !cfg.CreateKeys {
 		t.Fatalf("config not loaded as expected: %+v", cfg)
 	}
-	db := storetest.NewDatabase(t)
-	logs := &syncBuffer{}
+	db := o.db
+	if db == nil {
+		db = storetest.NewDatabase(t)
+	}
 	logger := logging.New(logs, slog.LevelDebug)
 	svc, err := service.New(ctx, cfg, db, logger)
 	if err != nil {
 		t.Fatalf("service.New: %v", err)
 	}
-	srv := grpcserver.New(cfg.GRPC, logger, service.ErrorDomain)
+	opts := svc.ServerOptions()
+	if o.serverOptions != nil {
+		opts = o.serverOptions(svc, cfg, issuer)
+	}
+	srv := grpcserver.New(cfg.GRPC, logger, service.ErrorDomain, opts...)
 	svc.Attach(srv)
 	lis, err := srv.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
-	serveCtx, stop := context.WithCancel(ctx)
+	serveCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(serveCtx, lis) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	conn, err := grpcclient.Dial(lis.Addr().String())
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	e := &env{db: db, logs: logs, srv: srv, svc: svc, cfg: cfg, issuer: issuer, stop: stop}
+	conn, err := grpcclient.Dial(lis.Addr().String(), grpc.WithPerRPCCredentials(auth.PerRPCCredentials(fixedToken(e.token(t, defaultCaller)))))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	return &env{client: rescuev1.NewRescueServiceClient(conn), db: db, logs: logs, srv: srv}
+	anon, err := grpcclient.Dial(lis.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = anon.Close() })
+	e.client = rescuev1.NewRescueServiceClient(conn)
+	e.anon = rescuev1.NewRescueServiceClient(anon)
+	e.audit = auditv1.NewAuditServiceClient(anon)
+	return e
+}
+
+// fixedToken is a TokenSource of one token.
+type fixedToken string
+
+func (f fixedToken) Token(context.Context) (string, error) { return string(f), nil }
+
+// token mints a token for p, valid for ten minutes.
+func (e *env) token(t *testing.T, p identity.Principal) string {
+	t.Helper()
+	tok, err := e.issuer.Mint(p, 10*time.Minute)
+	if err != nil {
+		t.Fatalf("Mint: %v", err)
+	}
+	return tok
+}
+
+// ctxAs is a call context carrying a token for p: use it with e.anon or e.audit.
+func (e *env) ctxAs(t *testing.T, p identity.Principal) context.Context {
+	t.Helper()
+	return metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer "+e.token(t, p))
+}
+
+// ctxRole is ctxAs for a caller named after its role, holding the given offices.
+func (e *env) ctxRole(t *testing.T, role string, offices ...string) context.Context {
+	t.Helper()
+	return e.ctxAs(t, identity.Principal{Subject: role + "-" + strings.Join(offices, "-"), Roles: []string{role}, Offices: offices})
+}
+
+// assertNoIdentityIn fails if text carries any of identitySecrets, in any case.
+func assertNoIdentityIn(t *testing.T, what, text string) {
+	t.Helper()
+	lower := strings.ToLower(text)
+	for _, secret := range identitySecrets {
+		if strings.Contains(lower, strings.ToLower(secret)) {
+			t.Errorf("%s carry protected identity %q", what, secret)
+		}
+	}
 }
 
 func ctxT(t *testing.T) context.Context {
@@ -109,6 +222,8 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
+// collections are the service's record collections; the audit log
+// ("audit_log") is not among them: refused calls are audited too.
 var collections = []string{"locations", "operations", "survivors", "idempotency_keys"}
 
 // counts is the number of documents in each collection of the service.

@@ -2,24 +2,48 @@ package service_test
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"net"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
+	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/grpcclient"
 	"github.com/justiceops/justice/services/platform/storetest"
 	"github.com/justiceops/justice/services/rescue/service"
 )
 
+// securityEnv is the smallest environment LoadConfig accepts: where the
+// token issuer's keys and the offices' encryption keys are.
+func securityEnv(t *testing.T) (map[string]string, *auth.Issuer) {
+	t.Helper()
+	dir := t.TempDir()
+	issuer, err := auth.LoadOrCreateIssuer(dir, testIssuer, auth.DefaultAudience)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{
+		"AUTH_ISSUER":    testIssuer,
+		"AUTH_KEYS_FILE": filepath.Join(dir, auth.IssuerJWKSFile),
+		"KEYS_DIR":       filepath.Join(t.TempDir(), "keys"),
+		"KEYS_CREATE":    "true",
+	}, issuer
+}
+
 func TestRunRequiresMongoURI(t *testing.T) {
 	t.Parallel()
-	cfg, err := service.LoadConfig(context.Background(), envconfig.MapLookuper(map[string]string{}))
+	env, _ := securityEnv(t)
+	cfg, err := service.LoadConfig(context.Background(), envconfig.MapLookuper(env))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,9 +58,37 @@ func TestRunRequiresMongoURI(t *testing.T) {
 
 func TestLoadConfigNamesTheBadVariable(t *testing.T) {
 	t.Parallel()
-	_, err := service.LoadConfig(context.Background(), envconfig.MapLookuper(map[string]string{"GRPC_ADDR": "nonsense"}))
+	env, _ := securityEnv(t)
+	env["GRPC_ADDR"] = "nonsense"
+	_, err := service.LoadConfig(context.Background(), envconfig.MapLookuper(env))
 	if err == nil || !strings.Contains(err.Error(), "GRPC_ADDR") {
 		t.Errorf("err = %v, want one naming GRPC_ADDR", err)
+	}
+}
+
+func TestLoadConfigRequiresTokenAndEncryptionKeys(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"AUTH_KEYS_FILE", "KEYS_DIR"} {
+		env, _ := securityEnv(t)
+		delete(env, name)
+		_, err := service.LoadConfig(context.Background(), envconfig.MapLookuper(env))
+		if err == nil || !strings.Contains(err.Error(), strings.TrimSuffix(name, "_FILE")) {
+			t.Errorf("without %s: err = %v, want one naming it", name, err)
+		}
+	}
+}
+
+func TestNewRefusesMissingKeysUnlessAskedToCreateThem(t *testing.T) {
+	t.Parallel()
+	env, _ := securityEnv(t)
+	env["KEYS_CREATE"] = "false"
+	cfg, err := service.LoadConfig(context.Background(), envconfig.MapLookuper(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = service.New(context.Background(), cfg, storetest.NewDatabase(t), nil)
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), cfg.Keys.KeysDir) {
+		t.Errorf("err = %v, want a missing key file named", err)
 	}
 }
 
@@ -45,12 +97,9 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	t.Parallel()
 	db := storetest.NewDatabase(t) // a unique database name, dropped at the end
 	addr := freeAddr(t)
-	cfg, err := service.LoadConfig(context.Background(), envconfig.MapLookuper(map[string]string{
-		"GRPC_ADDR":        addr,
-		"MONGODB_URI":      storetest.URI(t),
-		"MONGODB_DATABASE": db.Name(),
-		"LOG_LEVEL":        "warn",
-	}))
+	env, issuer := securityEnv(t)
+	env["GRPC_ADDR"], env["MONGODB_URI"], env["MONGODB_DATABASE"], env["LOG_LEVEL"] = addr, storetest.URI(t), db.Name(), "warn"
+	cfg, err := service.LoadConfig(context.Background(), envconfig.MapLookuper(env))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +118,11 @@ func TestRunServesUntilCancelled(t *testing.T) {
 		}
 	})
 
-	conn, err := grpcclient.Dial(addr)
+	token, err := issuer.Mint(defaultCaller, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := grpcclient.Dial(addr, grpc.WithPerRPCCredentials(auth.PerRPCCredentials(fixedToken(token))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +150,14 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	if n, _ := db.Collection("locations").CountDocuments(context.Background(), bson.D{}); n != 1 {
 		t.Errorf("%d locations in the configured database, want 1", n)
 	}
+	// The binary authenticates: a call without a token is refused.
+	anon, err := grpcclient.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer anon.Close()
+	_, err = rescuev1.NewRescueServiceClient(anon).ListLocations(ctxT(t), &rescuev1.ListLocationsRequest{Parent: "offices/-"})
+	statusOf(t, err, codes.Unauthenticated, auth.ReasonTokenMissing)
 }
 
 // freeAddr returns a loopback address with a port that was free a moment ago.

@@ -2,6 +2,13 @@
 // the wiring of adapters, use cases and the gRPC port, and Run, the whole
 // standalone binary. It is importable so that the one-process local stack
 // (another module) can mount the service on its own server and store.
+//
+// The service authenticates every call itself (bearer JWT, auth.Verifier),
+// authorizes it against its policy table, records survivor accesses in its
+// audit log (audit.Store, served to auditors by the AuditService) and keeps
+// survivors' protected identity encrypted with the offices' keys
+// (fieldcrypt.Keyring). A server that mounts it must be built with
+// ServerOptions, which install those checks.
 package service
 
 import (
@@ -10,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
@@ -17,8 +25,12 @@ import (
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	auditv1 "github.com/justiceops/justice/proto/gen/go/justice/audit/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
+	"github.com/justiceops/justice/services/platform/audit"
+	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/config"
+	"github.com/justiceops/justice/services/platform/fieldcrypt"
 	"github.com/justiceops/justice/services/platform/grpcserver"
 	"github.com/justiceops/justice/services/platform/idempotency"
 	"github.com/justiceops/justice/services/platform/logging"
@@ -39,6 +51,18 @@ const ErrorDomain = "rescue.justice.example"
 
 // HealthService is the name under which the service reports its health.
 var HealthService = rescuev1.RescueService_ServiceDesc.ServiceName
+
+// AuditHealthService is the name under which the service's AuditService
+// reports its health.
+var AuditHealthService = auditv1.AuditService_ServiceDesc.ServiceName
+
+// Policy returns the rescue service's access policy: the roles allowed to
+// call each RPC of the RescueService and its AuditService, and which calls
+// are audited. It is the table the service enforces.
+func Policy() auth.Policy { return grpcport.Policy() }
+
+// IdentityRoles are the roles that see survivors' protected identity.
+func IdentityRoles() []string { return slices.Clone(grpcport.IdentityRoles) }
 
 // DefaultDatabase is the service's database when MONGODB_DATABASE is unset.
 const DefaultDatabase = "rescue"
@@ -63,6 +87,15 @@ type Config struct {
 	Pages pagination.Config
 	// Log configures logging (LOG_LEVEL).
 	Log logging.Config
+	// Auth says how callers' tokens are verified (AUTH_ISSUER, AUTH_AUDIENCE,
+	// AUTH_OIDC_ISSUER_URL or AUTH_KEYS_FILE, AUTH_CLOCK_SKEW, AUTH_ALGORITHMS).
+	Auth auth.Config
+	// Keys says where the offices' encryption keys are (KEYS_DIR, MASTER_KEY_FILE).
+	Keys fieldcrypt.Config
+	// CreateKeys makes missing key files at start-up (KEYS_CREATE): for the
+	// local stack and first deployments. In production keys are provisioned
+	// and mounted, and a missing key file must stop the service instead.
+	CreateKeys bool `env:"KEYS_CREATE, default=false"`
 }
 
 // LoadConfig loads and validates the configuration from lookuper (nil means
@@ -75,22 +108,36 @@ func LoadConfig(ctx context.Context, lookuper envconfig.Lookuper) (Config, error
 	return cfg, nil
 }
 
-// Service is the rescue service, ready to be mounted on a gRPC server.
+// Service is the rescue service, ready to be mounted on a gRPC server built
+// with its ServerOptions.
 type Service struct {
-	server *grpcport.Server
-	idem   *idempotency.Store
-	logger *slog.Logger
+	server   *grpcport.Server
+	audit    *audit.Store
+	auditAPI auditv1.AuditServiceServer
+	verifier *auth.Verifier
+	keys     *fieldcrypt.Keyring
+	idem     *idempotency.Store
+	logger   *slog.Logger
 }
 
 // SweepInterval is how often Maintain removes expired idempotency keys.
 const SweepInterval = 10 * time.Minute
 
-// New wires the service on db: it loads the office registry, creates the
-// collections' indexes and the idempotency store, and builds the use cases
-// and the gRPC port. logger (nil means the context's) receives start-up and
-// upkeep messages only.
+// New wires the service on db: it loads the office registry, the token
+// verifier and the offices' encryption keys (creating missing keys only with
+// cfg.CreateKeys), creates the collections' indexes, the idempotency store
+// and the audit log, and builds the use cases and the gRPC ports. logger (nil
+// means the context's) receives start-up and upkeep messages only.
 func New(ctx context.Context, cfg Config, db *mongo.Database, logger *slog.Logger) (*Service, error) {
 	registry, err := office.LoadRegistry(cfg.Offices)
+	if err != nil {
+		return nil, fmt.Errorf("service.New: %w", err)
+	}
+	verifier, err := auth.NewVerifier(ctx, cfg.Auth)
+	if err != nil {
+		return nil, fmt.Errorf("service.New: %w", err)
+	}
+	keys, err := fieldcrypt.Open(cfg.Keys, registry.Codes(), cfg.CreateKeys)
 	if err != nil {
 		return nil, fmt.Errorf("service.New: %w", err)
 	}
@@ -98,10 +145,15 @@ func New(ctx context.Context, cfg Config, db *mongo.Database, logger *slog.Logge
 	if err != nil {
 		return nil, fmt.Errorf("service.New: %w", err)
 	}
-	repos, err := mongodb.New(ctx, db, codec)
+	repos, err := mongodb.New(ctx, db, codec, keys)
 	if err != nil {
 		return nil, fmt.Errorf("service.New: %w", err)
 	}
+	auditStore, err := audit.NewStore(ctx, db, Name)
+	if err != nil {
+		return nil, fmt.Errorf("service.New: %w", err)
+	}
+	auditStore = auditStore.WithPageCodec(codec)
 	idem, err := idempotency.NewStore(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("service.New: %w", err)
@@ -110,12 +162,41 @@ func New(ctx context.Context, cfg Config, db *mongo.Database, logger *slog.Logge
 	if err != nil {
 		return nil, fmt.Errorf("service.New: %w", err)
 	}
-	application := app.New(repos.Locations, repos.Operations, repos.Survivors, app.SystemClock, zones)
+	application := app.New(repos.Locations, repos.Operations, repos.Survivors, app.SystemClock, zones, registry.Codes())
 	if logger == nil {
 		logger = logging.FromContext(ctx)
 	}
-	logger.InfoContext(ctx, "rescue service ready", "database", db.Name(), "offices", registry.Codes())
-	return &Service{server: grpcport.New(application, registry, idem), idem: idem, logger: logger}, nil
+	logger.InfoContext(ctx, "rescue service ready", "database", db.Name(), "offices", registry.Codes(),
+		"token_issuer", verifier.Issuer())
+	return &Service{
+		server:   grpcport.New(application, registry, idem, keys),
+		audit:    auditStore,
+		auditAPI: audit.NewAuditService(auditStore, registry, Name),
+		verifier: verifier,
+		keys:     keys,
+		idem:     idem,
+		logger:   logger,
+	}, nil
+}
+
+// ServerOptions are the options a server mounting the service must be built
+// with (grpcserver.New(cfg, logger, ErrorDomain, svc.ServerOptions()...)):
+// interceptors that verify every caller's bearer token, check the policy
+// table (grpcport.Policy) and record every survivor access, and every
+// denied attempt, in the audit log before the handler runs. Without them
+// every call is anonymous and finds nothing.
+func (s *Service) ServerOptions() []grpc.ServerOption {
+	return auth.ServerOptions(s.verifier, grpcport.Policy(), s.audit, nil)
+}
+
+// ReloadKeys re-reads the offices' keysets, after fieldcrypt.Rotate ran in
+// another process: new writes then use the new primary keys, and records
+// written before still decrypt.
+func (s *Service) ReloadKeys() error {
+	if err := s.keys.Reload(); err != nil {
+		return fmt.Errorf("service.ReloadKeys: %w", err)
+	}
+	return nil
 }
 
 // officeZones loads each office's time zone once.
@@ -156,21 +237,26 @@ func (s *Service) Maintain(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// Register registers the RescueService on gs.
+// Register registers the RescueService and the AuditService on gs, which
+// must have been built with ServerOptions.
 func (s *Service) Register(gs *grpc.Server) {
 	rescuev1.RegisterRescueServiceServer(gs, s.server)
+	auditv1.RegisterAuditServiceServer(gs, s.auditAPI)
 }
 
-// Attach registers the RescueService on a platform server and reports it
-// SERVING under HealthService.
+// Attach registers the RescueService and the AuditService on a platform
+// server built with ServerOptions, and reports them SERVING under
+// HealthService and AuditHealthService.
 func (s *Service) Attach(srv *grpcserver.Server) {
 	s.Register(srv.GRPC())
 	srv.Health().SetServingStatus(HealthService, healthpb.HealthCheckResponse_SERVING)
+	srv.Health().SetServingStatus(AuditHealthService, healthpb.HealthCheckResponse_SERVING)
 }
 
 // Run is the standalone binary: it sets up telemetry, connects to MongoDB,
-// serves the RescueService on cfg.GRPC.Addr (printing the address it
-// listens on) until ctx is done, then shuts down gracefully.
+// serves the RescueService and its AuditService on cfg.GRPC.Addr (printing
+// the address it listens on), authenticated, authorized and audited, until
+// ctx is done, then shuts down gracefully.
 func Run(ctx context.Context, cfg Config) (err error) {
 	logger := logging.New(os.Stderr, cfg.Log.SlogLevel())
 	ctx = logging.WithLogger(ctx, logger)
@@ -205,7 +291,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	if err != nil {
 		return fmt.Errorf("service.Run: %w", err)
 	}
-	srv := grpcserver.New(cfg.GRPC, logger, ErrorDomain)
+	srv := grpcserver.New(cfg.GRPC, logger, ErrorDomain, svc.ServerOptions()...)
 	svc.Attach(srv)
 	maintainCtx, stopMaintaining := context.WithCancel(ctx)
 	maintained := make(chan struct{})

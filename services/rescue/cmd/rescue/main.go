@@ -1,6 +1,8 @@
-// Command rescue serves the justice.rescue.v1.RescueService over gRPC. It is
-// configured by environment variables (see service.Config); MONGODB_URI is
-// required.
+// Command rescue serves the justice.rescue.v1.RescueService and its
+// justice.audit.v1.AuditService over gRPC, every call authenticated by
+// bearer token. It is configured by environment variables (see
+// service.Config); MONGODB_URI, the token keys (AUTH_OIDC_ISSUER_URL, or
+// AUTH_ISSUER with AUTH_KEYS_FILE) and KEYS_DIR are required.
 package main
 
 import (

@@ -4,8 +4,10 @@
 // the domain's repository interfaces, applies the domain's rules and stores
 // the result; it knows nothing of gRPC, protobuf or MongoDB.
 //
-// Who acts is the subject of the caller's identity (identity.FromContext);
-// when is the injected Clock. Retried creates and transitions are told so by
+// Who acts is the subject of the caller's identity (identity.FromContext),
+// and where it may act is that identity's offices: every repository call
+// carries the caller's domain.Scope, so a record of another office is
+// NOT_FOUND however the request names it. When is the injected Clock. Retried creates and transitions are told so by
 // the caller (Retry), because an earlier attempt may already have applied.
 package app
 
@@ -16,6 +18,7 @@ import (
 
 	"github.com/justiceops/justice/services/platform/errs"
 	"github.com/justiceops/justice/services/platform/identity"
+	"github.com/justiceops/justice/services/platform/office"
 	"github.com/justiceops/justice/services/rescue/internal/domain"
 )
 
@@ -44,19 +47,44 @@ type Application struct {
 	survivors  domain.SurvivorRepository
 	clock      Clock
 	zones      TimeZones
+	offices    []string
 }
 
-// New returns the use cases over the given repositories. A nil clock means
-// the system clock; nil zones means UTC for every office.
+// New returns the use cases over the given repositories. offices are the
+// codes of every configured office: a caller whose identity holds all
+// offices reaches these, any other caller the ones it holds among them. A
+// nil clock means the system clock; nil zones means UTC for every office.
 func New(locations domain.LocationRepository, operations domain.OperationRepository, survivors domain.SurvivorRepository,
-	clock Clock, zones TimeZones) *Application {
+	clock Clock, zones TimeZones, offices []string) *Application {
 	if clock == nil {
 		clock = SystemClock
 	}
 	if zones == nil {
 		zones = func(string) *time.Location { return time.UTC }
 	}
-	return &Application{locations: locations, operations: operations, survivors: survivors, clock: clock, zones: zones}
+	return &Application{locations: locations, operations: operations, survivors: survivors, clock: clock, zones: zones,
+		offices: append([]string(nil), offices...)}
+}
+
+// Scope is the caller's office scope: the configured offices its identity
+// holds (all of them for an identity with AllOffices). A caller without an
+// identity has an empty scope and reaches nothing.
+func (a *Application) Scope(ctx context.Context) domain.Scope {
+	p := identity.FromContext(ctx)
+	if p.AllOffices {
+		return domain.NewScope(a.offices...)
+	}
+	return domain.NewScope(a.offices...).Narrow(p.Offices)
+}
+
+// checkCreateScope fails with NOT_FOUND reason OFFICE_NOT_FOUND unless the
+// caller may create records in office. The message is the one an unknown
+// office gets, so a caller learns nothing about offices it does not hold.
+func checkCreateScope(scope domain.Scope, code string) error {
+	if scope.Contains(code) {
+		return nil
+	}
+	return errs.NotFound(office.ReasonOfficeNotFound, "office %q not found", code)
 }
 
 // Now is the application's clock reading.
@@ -64,11 +92,14 @@ func (a *Application) Now() time.Time { return a.clock.Now() }
 
 func actor(ctx context.Context) string { return identity.FromContext(ctx).Subject }
 
-// createOnce inserts a new record, honouring retries: on a retry, a record an
-// earlier attempt already inserted under the reserved id is the result, and
-// nothing new is written.
-func createOnce[T any](ctx context.Context, retry bool, get func(context.Context) (*T, error),
+// createOnce inserts a new record in office, honouring retries: on a retry,
+// a record an earlier attempt already inserted under the reserved id is the
+// result, and nothing new is written. The office must be in scope.
+func createOnce[T any](ctx context.Context, scope domain.Scope, office string, retry bool, get func(context.Context) (*T, error),
 	build func() (*T, error), insert func(context.Context, *T) error) (*T, error) {
+	if err := checkCreateScope(scope, office); err != nil {
+		return nil, err
+	}
 	if retry {
 		existing, err := get(ctx)
 		if err == nil {
@@ -92,9 +123,10 @@ func createOnce[T any](ctx context.Context, retry bool, get func(context.Context
 	return rec, nil
 }
 
-// ListQuery is what a List query needs besides the scope.
+// ListQuery is what a List query asks for.
 type ListQuery struct {
-	// Offices is the scope: one office, or every office for offices/-.
+	// Offices are the offices asked for: one office, or every office of the
+	// caller for offices/-. The use case narrows them to the caller's scope.
 	Offices []string
 	// QueryKey is the canonical parent the page token is bound to.
 	QueryKey string
@@ -103,9 +135,9 @@ type ListQuery struct {
 	PageSize                   int32
 }
 
-func (a *Application) domainQuery(q ListQuery) domain.ListQuery {
+func (a *Application) domainQuery(ctx context.Context, q ListQuery) domain.ListQuery {
 	return domain.ListQuery{
-		Offices: q.Offices, Filter: q.Filter, OrderBy: q.OrderBy, PageSize: q.PageSize, PageToken: q.PageToken,
+		Scope: a.Scope(ctx).Narrow(q.Offices), Filter: q.Filter, OrderBy: q.OrderBy, PageSize: q.PageSize, PageToken: q.PageToken,
 		QueryKey: q.QueryKey, Now: a.clock.Now(),
 	}
 }

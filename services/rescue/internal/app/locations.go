@@ -27,8 +27,11 @@ func (a *Application) CheckCreateLocation(cmd CreateLocation) error {
 
 // CreateLocation creates a SUSPECTED location.
 func (a *Application) CreateLocation(ctx context.Context, cmd CreateLocation) (*domain.Location, error) {
-	l, err := createOnce(ctx, cmd.Retry,
-		func(ctx context.Context) (*domain.Location, error) { return a.locations.Get(ctx, cmd.Office, cmd.ID) },
+	scope := a.Scope(ctx)
+	l, err := createOnce(ctx, scope, cmd.Office, cmd.Retry,
+		func(ctx context.Context) (*domain.Location, error) {
+			return a.locations.Get(ctx, scope, cmd.Office, cmd.ID)
+		},
 		func() (*domain.Location, error) {
 			return domain.NewLocation(cmd.ID, cmd.Office, cmd.Fields, actor(ctx), a.clock.Now())
 		},
@@ -41,7 +44,7 @@ func (a *Application) CreateLocation(ctx context.Context, cmd CreateLocation) (*
 
 // GetLocation returns a location of an office.
 func (a *Application) GetLocation(ctx context.Context, office, id string) (*domain.Location, error) {
-	l, err := a.locations.Get(ctx, office, id)
+	l, err := a.locations.Get(ctx, a.Scope(ctx), office, id)
 	if err != nil {
 		return nil, fmt.Errorf("app.GetLocation: %w", err)
 	}
@@ -50,7 +53,7 @@ func (a *Application) GetLocation(ctx context.Context, office, id string) (*doma
 
 // ListLocations returns one page of locations.
 func (a *Application) ListLocations(ctx context.Context, q ListQuery) (domain.Page[*domain.Location], error) {
-	p, err := a.locations.List(ctx, a.domainQuery(q))
+	p, err := a.locations.List(ctx, a.domainQuery(ctx, q))
 	if err != nil {
 		return p, fmt.Errorf("app.ListLocations: %w", err)
 	}
@@ -71,7 +74,7 @@ type UpdateLocation struct {
 
 // UpdateLocation applies an update.
 func (a *Application) UpdateLocation(ctx context.Context, cmd UpdateLocation) (*domain.Location, error) {
-	l, err := a.locations.Update(ctx, cmd.Office, cmd.ID, func(l *domain.Location) (*domain.Location, error) {
+	l, err := a.locations.Update(ctx, a.Scope(ctx), cmd.Office, cmd.ID, func(l *domain.Location) (*domain.Location, error) {
 		if err := domain.CheckEtag("location", l.Name(), l.Meta, cmd.Etag); err != nil {
 			return nil, err
 		}
@@ -89,8 +92,9 @@ func (a *Application) UpdateLocation(ctx context.Context, cmd UpdateLocation) (*
 // TransitionLocation moves a location to status `to`. A retry of a
 // transition that already applied returns the location as it is.
 func (a *Application) TransitionLocation(ctx context.Context, t Transition, to domain.LocationStatus) (*domain.Location, error) {
+	scope := a.Scope(ctx)
 	if t.Retry {
-		l, err := a.locations.Get(ctx, t.Office, t.ID)
+		l, err := a.locations.Get(ctx, scope, t.Office, t.ID)
 		if err != nil {
 			return nil, fmt.Errorf("app.TransitionLocation: %w", err)
 		}
@@ -98,7 +102,7 @@ func (a *Application) TransitionLocation(ctx context.Context, t Transition, to d
 			return l, nil
 		}
 	}
-	l, err := a.locations.Update(ctx, t.Office, t.ID, func(l *domain.Location) (*domain.Location, error) {
+	l, err := a.locations.Update(ctx, scope, t.Office, t.ID, func(l *domain.Location) (*domain.Location, error) {
 		if err := domain.CheckEtag("location", l.Name(), l.Meta, t.Etag); err != nil {
 			return nil, err
 		}
@@ -123,7 +127,8 @@ func (a *Application) TransitionLocation(ctx context.Context, t Transition, to d
 // status is deletable; so either it counts the new operation, or the create
 // sees the location change and withdraws its operation.
 func (a *Application) DeleteLocation(ctx context.Context, office, id, etag string) error {
-	l, err := a.locations.Get(ctx, office, id)
+	scope := a.Scope(ctx)
+	l, err := a.locations.Get(ctx, scope, office, id)
 	if err != nil {
 		return fmt.Errorf("app.DeleteLocation: %w", err)
 	}
@@ -133,7 +138,7 @@ func (a *Application) DeleteLocation(ctx context.Context, office, id, etag strin
 	if err := l.CheckDeletable(); err != nil {
 		return fmt.Errorf("app.DeleteLocation: %w", err)
 	}
-	n, err := a.operations.CountByLocation(ctx, office, l.Name())
+	n, err := a.operations.CountByLocation(ctx, scope, office, l.Name())
 	if err != nil {
 		return fmt.Errorf("app.DeleteLocation: %w", err)
 	}
@@ -141,7 +146,7 @@ func (a *Application) DeleteLocation(ctx context.Context, office, id, etag strin
 		return fmt.Errorf("app.DeleteLocation: %w", errs.FailedPrecondition("LOCATION_IN_USE",
 			"location %s is named by %d operation(s); a location with operations cannot be deleted", l.Name(), n))
 	}
-	if err := a.locations.Delete(ctx, office, id, l.Version); err != nil {
+	if err := a.locations.Delete(ctx, scope, office, id, l.Version); err != nil {
 		return fmt.Errorf("app.DeleteLocation: %w", err)
 	}
 	return nil

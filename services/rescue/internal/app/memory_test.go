@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/justiceops/justice/services/rescue/internal/domain"
@@ -40,18 +41,18 @@ func (m *memory[T]) Create(_ context.Context, rec *T) error {
 	return nil
 }
 
-func (m *memory[T]) Get(_ context.Context, office, id string) (*T, error) {
+func (m *memory[T]) Get(_ context.Context, scope domain.Scope, office, id string) (*T, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	rec, ok := m.records[m.key(office, id)]
-	if !ok {
+	if !ok || !scope.Contains(office) {
 		return nil, domain.NotFound(m.kind, m.key(office, id))
 	}
 	return m.clone(rec), nil
 }
 
-func (m *memory[T]) Update(ctx context.Context, office, id string, fn domain.UpdateFunc[T]) (*T, error) {
-	cur, err := m.Get(ctx, office, id)
+func (m *memory[T]) Update(ctx context.Context, scope domain.Scope, office, id string, fn domain.UpdateFunc[T]) (*T, error) {
+	cur, err := m.Get(ctx, scope, office, id)
 	if err != nil {
 		return nil, err
 	}
@@ -75,12 +76,12 @@ func (m *memory[T]) Update(ctx context.Context, office, id string, fn domain.Upd
 	return m.clone(next), nil
 }
 
-func (m *memory[T]) Delete(_ context.Context, office, id string, version int64) error {
+func (m *memory[T]) Delete(_ context.Context, scope domain.Scope, office, id string, version int64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k := m.key(office, id)
 	stored, ok := m.records[k]
-	if !ok {
+	if !ok || !scope.Contains(office) {
 		return domain.NotFound(m.kind, k)
 	}
 	if m.meta(stored).Version != version {
@@ -95,7 +96,7 @@ func (m *memory[T]) List(_ context.Context, q domain.ListQuery) (domain.Page[*T]
 	defer m.mu.Unlock()
 	var names []string
 	for k, rec := range m.records {
-		if slices.Contains(q.Offices, m.meta(rec).Office) {
+		if q.Scope.Contains(m.meta(rec).Office) {
 			names = append(names, k)
 		}
 	}
@@ -117,12 +118,12 @@ type memLocations struct{ *memory[domain.Location] }
 
 type memOperations struct{ *memory[domain.Operation] }
 
-func (m memOperations) CountByLocation(_ context.Context, office, location string) (int, error) {
+func (m memOperations) CountByLocation(_ context.Context, scope domain.Scope, office, location string) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n := 0
 	for _, o := range m.records {
-		if o.Office == office && o.Location == location {
+		if scope.Contains(office) && o.Office == office && o.Location == location {
 			n++
 		}
 	}
@@ -131,20 +132,48 @@ func (m memOperations) CountByLocation(_ context.Context, office, location strin
 
 type memSurvivors struct{ *memory[domain.Survivor] }
 
-func (m memSurvivors) Delete(context.Context, string, string, int64) error {
+func (m memSurvivors) Delete(context.Context, domain.Scope, string, string, int64) error {
 	panic("survivors are never deleted")
 }
 
-func (m memSurvivors) CountByOperation(_ context.Context, offices, operations []string) (map[string]int, error) {
+func (m memSurvivors) CountByOperation(_ context.Context, scope domain.Scope, operations []string) (map[string]int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	counts := map[string]int{}
 	for _, s := range m.records {
-		if slices.Contains(offices, s.Office) && slices.Contains(operations, s.Operation) {
+		if scope.Contains(s.Office) && slices.Contains(operations, s.Operation) {
 			counts[s.Operation]++
 		}
 	}
 	return counts, nil
+}
+
+// identityKey stands in for the adapter's blind index: the same person
+// whatever the case and spacing of the name.
+func identityKey(s *domain.Survivor) (string, bool) {
+	name, dob, ok := s.IdentityKey()
+	return strings.Join(strings.Fields(strings.ToLower(name)), " ") + "|" + dob, ok
+}
+
+func (m memSurvivors) FindDuplicates(ctx context.Context, scope domain.Scope, office, id string, limit int) ([]domain.SurvivorRef, error) {
+	s, err := m.Get(ctx, scope, office, id)
+	if err != nil {
+		return nil, err
+	}
+	key, ok := identityKey(s)
+	if !ok {
+		return nil, nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var refs []domain.SurvivorRef
+	for _, other := range m.records {
+		if k, ok := identityKey(other); ok && k == key && scope.Contains(other.Office) && other.Name() != s.Name() && len(refs) < limit {
+			refs = append(refs, domain.SurvivorRef{Office: other.Office, ID: other.ID, Pseudonym: other.Pseudonym})
+		}
+	}
+	slices.SortFunc(refs, func(a, b domain.SurvivorRef) int { return strings.Compare(a.Name(), b.Name()) })
+	return refs, nil
 }
 
 func newMemory() (memLocations, memOperations, memSurvivors) {

@@ -49,35 +49,38 @@ func (a *Application) CreateOperation(ctx context.Context, cmd CreateOperation) 
 	if err := a.CheckCreateOperation(cmd); err != nil {
 		return nil, fmt.Errorf("app.CreateOperation: %w", err)
 	}
-	o, err := createOnce(ctx, cmd.Retry,
-		func(ctx context.Context) (*domain.Operation, error) { return a.operations.Get(ctx, cmd.Office, cmd.ID) },
+	scope := a.Scope(ctx)
+	o, err := createOnce(ctx, scope, cmd.Office, cmd.Retry,
+		func(ctx context.Context) (*domain.Operation, error) {
+			return a.operations.Get(ctx, scope, cmd.Office, cmd.ID)
+		},
 		func() (*domain.Operation, error) {
-			if err := a.checkLocationAcceptsOperations(ctx, cmd.Office, cmd.Fields.Location); err != nil {
+			if err := a.checkLocationAcceptsOperations(ctx, scope, cmd.Office, cmd.Fields.Location); err != nil {
 				return nil, err
 			}
 			return domain.NewOperation(cmd.ID, cmd.Office, cmd.Fields, actor(ctx), a.clock.Now())
 		},
-		a.insertOperation)
+		func(ctx context.Context, o *domain.Operation) error { return a.insertOperation(ctx, scope, o) })
 	if err != nil {
 		return nil, fmt.Errorf("app.CreateOperation: %w", err)
 	}
-	return a.operationView(ctx, o)
+	return a.operationView(ctx, scope, o)
 }
 
 // insertOperation inserts the operation, then checks its location again: if
 // the location was deleted, or dismissed, between the first check and the
 // insert, the operation is withdrawn. See DeleteLocation for why this closes
 // the race without transactions.
-func (a *Application) insertOperation(ctx context.Context, o *domain.Operation) error {
+func (a *Application) insertOperation(ctx context.Context, scope domain.Scope, o *domain.Operation) error {
 	if err := a.operations.Create(ctx, o); err != nil {
 		return err
 	}
-	recheck := a.checkLocationAcceptsOperations(ctx, o.Office, o.Location)
+	recheck := a.checkLocationAcceptsOperations(ctx, scope, o.Office, o.Location)
 	if recheck == nil {
 		return nil
 	}
 	// Withdraw even if the caller has gone away: the record must not outlive its check.
-	if err := a.operations.Delete(context.WithoutCancel(ctx), o.Office, o.ID, o.Version); err != nil {
+	if err := a.operations.Delete(context.WithoutCancel(ctx), scope, o.Office, o.ID, o.Version); err != nil {
 		return errs.Internal(errors.Join(
 			fmt.Errorf("withdraw operation %s after its location changed: %w", o.Name(), err), recheck))
 	}
@@ -85,10 +88,10 @@ func (a *Application) insertOperation(ctx context.Context, o *domain.Operation) 
 }
 
 // checkLocationAcceptsOperations fails unless the named location exists in the
-// office and is CONFIRMED or RAIDED.
-func (a *Application) checkLocationAcceptsOperations(ctx context.Context, office, name string) error {
+// office, within the caller's scope, and is CONFIRMED or RAIDED.
+func (a *Application) checkLocationAcceptsOperations(ctx context.Context, scope domain.Scope, office, name string) error {
 	_, id, _ := domain.SplitName(name, domain.CollectionLocations)
-	l, err := a.locations.Get(ctx, office, id)
+	l, err := a.locations.Get(ctx, scope, office, id)
 	if errs.Is(err, errs.KindNotFound) {
 		return referenceNotFound("location", name, office, "operation.location")
 	}
@@ -105,17 +108,19 @@ func (a *Application) checkLocationAcceptsOperations(ctx context.Context, office
 
 // GetOperation returns an operation of an office.
 func (a *Application) GetOperation(ctx context.Context, office, id string) (*OperationView, error) {
-	o, err := a.operations.Get(ctx, office, id)
+	scope := a.Scope(ctx)
+	o, err := a.operations.Get(ctx, scope, office, id)
 	if err != nil {
 		return nil, fmt.Errorf("app.GetOperation: %w", err)
 	}
-	return a.operationView(ctx, o)
+	return a.operationView(ctx, scope, o)
 }
 
 // ListOperations returns one page of operations, each with its survivor count
 // (one aggregation for the page, not one query per operation).
 func (a *Application) ListOperations(ctx context.Context, q ListQuery) (domain.Page[*OperationView], error) {
-	p, err := a.operations.List(ctx, a.domainQuery(q))
+	dq := a.domainQuery(ctx, q)
+	p, err := a.operations.List(ctx, dq)
 	if err != nil {
 		return domain.Page[*OperationView]{}, fmt.Errorf("app.ListOperations: %w", err)
 	}
@@ -127,7 +132,7 @@ func (a *Application) ListOperations(ctx context.Context, q ListQuery) (domain.P
 	for i, o := range p.Items {
 		names[i] = o.Name()
 	}
-	counts, err := a.survivors.CountByOperation(ctx, q.Offices, names)
+	counts, err := a.survivors.CountByOperation(ctx, dq.Scope, names)
 	if err != nil {
 		return domain.Page[*OperationView]{}, fmt.Errorf("app.ListOperations: %w", err)
 	}
@@ -137,8 +142,8 @@ func (a *Application) ListOperations(ctx context.Context, q ListQuery) (domain.P
 	return domain.Page[*OperationView]{Items: views, NextPageToken: p.NextPageToken}, nil
 }
 
-func (a *Application) operationView(ctx context.Context, o *domain.Operation) (*OperationView, error) {
-	counts, err := a.survivors.CountByOperation(ctx, []string{o.Office}, []string{o.Name()})
+func (a *Application) operationView(ctx context.Context, scope domain.Scope, o *domain.Operation) (*OperationView, error) {
+	counts, err := a.survivors.CountByOperation(ctx, scope, []string{o.Name()})
 	if err != nil {
 		return nil, fmt.Errorf("app.operationView: %w", err)
 	}
@@ -159,7 +164,8 @@ type UpdateOperation struct {
 
 // UpdateOperation applies an update.
 func (a *Application) UpdateOperation(ctx context.Context, cmd UpdateOperation) (*OperationView, error) {
-	o, err := a.operations.Update(ctx, cmd.Office, cmd.ID, func(o *domain.Operation) (*domain.Operation, error) {
+	scope := a.Scope(ctx)
+	o, err := a.operations.Update(ctx, scope, cmd.Office, cmd.ID, func(o *domain.Operation) (*domain.Operation, error) {
 		if err := domain.CheckEtag("operation", o.Name(), o.Meta, cmd.Etag); err != nil {
 			return nil, err
 		}
@@ -171,7 +177,7 @@ func (a *Application) UpdateOperation(ctx context.Context, cmd UpdateOperation) 
 	if err != nil {
 		return nil, fmt.Errorf("app.UpdateOperation: %w", err)
 	}
-	return a.operationView(ctx, o)
+	return a.operationView(ctx, scope, o)
 }
 
 // CheckConduct validates a conduct's caller-supplied input without touching storage.
@@ -200,16 +206,17 @@ func (a *Application) AbortOperation(ctx context.Context, t Transition) (*Operat
 
 func (a *Application) transitionOperation(ctx context.Context, op string, t Transition,
 	move func(*domain.Operation, domain.Change) error) (*OperationView, error) {
+	scope := a.Scope(ctx)
 	if t.Retry {
-		o, err := a.operations.Get(ctx, t.Office, t.ID)
+		o, err := a.operations.Get(ctx, scope, t.Office, t.ID)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		if o.Applied(t.RequestID) {
-			return a.operationView(ctx, o)
+			return a.operationView(ctx, scope, o)
 		}
 	}
-	o, err := a.operations.Update(ctx, t.Office, t.ID, func(o *domain.Operation) (*domain.Operation, error) {
+	o, err := a.operations.Update(ctx, scope, t.Office, t.ID, func(o *domain.Operation) (*domain.Operation, error) {
 		if err := domain.CheckEtag("operation", o.Name(), o.Meta, t.Etag); err != nil {
 			return nil, err
 		}
@@ -221,7 +228,7 @@ func (a *Application) transitionOperation(ctx context.Context, op string, t Tran
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	return a.operationView(ctx, o)
+	return a.operationView(ctx, scope, o)
 }
 
 // DeleteOperation deletes an operation that is PLANNED or ABORTED and that no
@@ -231,7 +238,8 @@ func (a *Application) transitionOperation(ctx context.Context, op string, t Tran
 // back from there; deleting only at the loaded (deletable) version therefore
 // cannot orphan a survivor. The survivor count is checked all the same.
 func (a *Application) DeleteOperation(ctx context.Context, office, id, etag string) error {
-	o, err := a.operations.Get(ctx, office, id)
+	scope := a.Scope(ctx)
+	o, err := a.operations.Get(ctx, scope, office, id)
 	if err != nil {
 		return fmt.Errorf("app.DeleteOperation: %w", err)
 	}
@@ -241,7 +249,7 @@ func (a *Application) DeleteOperation(ctx context.Context, office, id, etag stri
 	if err := o.CheckDeletable(); err != nil {
 		return fmt.Errorf("app.DeleteOperation: %w", err)
 	}
-	counts, err := a.survivors.CountByOperation(ctx, []string{office}, []string{o.Name()})
+	counts, err := a.survivors.CountByOperation(ctx, scope, []string{o.Name()})
 	if err != nil {
 		return fmt.Errorf("app.DeleteOperation: %w", err)
 	}
@@ -249,7 +257,7 @@ func (a *Application) DeleteOperation(ctx context.Context, office, id, etag stri
 		return fmt.Errorf("app.DeleteOperation: %w", errs.FailedPrecondition("OPERATION_IN_USE",
 			"operation %s is named by %d survivor record(s); it cannot be deleted", o.Name(), n))
 	}
-	if err := a.operations.Delete(ctx, office, id, o.Version); err != nil {
+	if err := a.operations.Delete(ctx, scope, office, id, o.Version); err != nil {
 		return fmt.Errorf("app.DeleteOperation: %w", err)
 	}
 	return nil

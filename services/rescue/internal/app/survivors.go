@@ -44,10 +44,13 @@ func (a *Application) CreateSurvivor(ctx context.Context, cmd CreateSurvivor) (*
 	if err := a.CheckCreateSurvivor(cmd); err != nil {
 		return nil, fmt.Errorf("app.CreateSurvivor: %w", err)
 	}
-	s, err := createOnce(ctx, cmd.Retry,
-		func(ctx context.Context) (*domain.Survivor, error) { return a.survivors.Get(ctx, cmd.Office, cmd.ID) },
+	scope := a.Scope(ctx)
+	s, err := createOnce(ctx, scope, cmd.Office, cmd.Retry,
+		func(ctx context.Context) (*domain.Survivor, error) {
+			return a.survivors.Get(ctx, scope, cmd.Office, cmd.ID)
+		},
 		func() (*domain.Survivor, error) {
-			if err := a.checkOperationAcceptsSurvivors(ctx, cmd.Office, cmd.Operation); err != nil {
+			if err := a.checkOperationAcceptsSurvivors(ctx, scope, cmd.Office, cmd.Operation); err != nil {
 				return nil, err
 			}
 			return domain.NewSurvivor(cmd.ID, cmd.Office, cmd.Operation, cmd.Fields, actor(ctx), a.clock.Now(), a.zones(cmd.Office))
@@ -60,11 +63,12 @@ func (a *Application) CreateSurvivor(ctx context.Context, cmd CreateSurvivor) (*
 }
 
 // checkOperationAcceptsSurvivors fails unless the named operation exists in the
-// office and was conducted. Nothing leads an operation back from CONDUCTED or
-// CLOSED, so the check stays true after the survivor is inserted.
-func (a *Application) checkOperationAcceptsSurvivors(ctx context.Context, office, name string) error {
+// office, within the caller's scope, and was conducted. Nothing leads an
+// operation back from CONDUCTED or CLOSED, so the check stays true after the
+// survivor is inserted.
+func (a *Application) checkOperationAcceptsSurvivors(ctx context.Context, scope domain.Scope, office, name string) error {
 	_, id, _ := domain.SplitName(name, domain.CollectionOperations)
-	o, err := a.operations.Get(ctx, office, id)
+	o, err := a.operations.Get(ctx, scope, office, id)
 	if errs.Is(err, errs.KindNotFound) {
 		return referenceNotFound("operation", name, office, "survivor.operation")
 	}
@@ -81,7 +85,7 @@ func (a *Application) checkOperationAcceptsSurvivors(ctx context.Context, office
 
 // GetSurvivor returns a survivor of an office.
 func (a *Application) GetSurvivor(ctx context.Context, office, id string) (*domain.Survivor, error) {
-	s, err := a.survivors.Get(ctx, office, id)
+	s, err := a.survivors.Get(ctx, a.Scope(ctx), office, id)
 	if err != nil {
 		return nil, fmt.Errorf("app.GetSurvivor: %w", err)
 	}
@@ -90,7 +94,7 @@ func (a *Application) GetSurvivor(ctx context.Context, office, id string) (*doma
 
 // ListSurvivors returns one page of survivors.
 func (a *Application) ListSurvivors(ctx context.Context, q ListQuery) (domain.Page[*domain.Survivor], error) {
-	p, err := a.survivors.List(ctx, a.domainQuery(q))
+	p, err := a.survivors.List(ctx, a.domainQuery(ctx, q))
 	if err != nil {
 		return p, fmt.Errorf("app.ListSurvivors: %w", err)
 	}
@@ -112,7 +116,7 @@ type UpdateSurvivor struct {
 // UpdateSurvivor applies an update; the whole record is validated again, so a
 // changed age that makes the survivor a minor needs a minor's legal basis.
 func (a *Application) UpdateSurvivor(ctx context.Context, cmd UpdateSurvivor) (*domain.Survivor, error) {
-	s, err := a.survivors.Update(ctx, cmd.Office, cmd.ID, func(s *domain.Survivor) (*domain.Survivor, error) {
+	s, err := a.survivors.Update(ctx, a.Scope(ctx), cmd.Office, cmd.ID, func(s *domain.Survivor) (*domain.Survivor, error) {
 		if err := domain.CheckEtag("survivor", s.Name(), s.Meta, cmd.Etag); err != nil {
 			return nil, err
 		}
@@ -125,4 +129,58 @@ func (a *Application) UpdateSurvivor(ctx context.Context, cmd UpdateSurvivor) (*
 		return nil, fmt.Errorf("app.UpdateSurvivor: %w", err)
 	}
 	return s, nil
+}
+
+// CheckEraseSurvivorIdentity validates an erasure's caller-supplied input
+// (the reason is required) without touching storage.
+func (a *Application) CheckEraseSurvivorIdentity(t Transition) error {
+	return domain.Change{Reason: t.Reason}.ValidateErasure().Err()
+}
+
+// EraseSurvivorIdentity erases a survivor's protected identity, keeping the
+// pseudonym and every count. A retry of an erasure that already applied
+// returns the survivor as it is; erasing an erased survivor otherwise fails
+// with FAILED_PRECONDITION reason ALREADY_ERASED.
+func (a *Application) EraseSurvivorIdentity(ctx context.Context, t Transition) (*domain.Survivor, error) {
+	if err := a.CheckEraseSurvivorIdentity(t); err != nil {
+		return nil, fmt.Errorf("app.EraseSurvivorIdentity: %w", err)
+	}
+	scope := a.Scope(ctx)
+	if t.Retry {
+		s, err := a.survivors.Get(ctx, scope, t.Office, t.ID)
+		if err != nil {
+			return nil, fmt.Errorf("app.EraseSurvivorIdentity: %w", err)
+		}
+		if s.ErasedBy(t.RequestID) {
+			return s, nil
+		}
+	}
+	s, err := a.survivors.Update(ctx, scope, t.Office, t.ID, func(s *domain.Survivor) (*domain.Survivor, error) {
+		if err := domain.CheckEtag("survivor", s.Name(), s.Meta, t.Etag); err != nil {
+			return nil, err
+		}
+		if err := s.EraseIdentity(t.change(ctx, a.clock.Now())); err != nil {
+			return nil, err
+		}
+		return s, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("app.EraseSurvivorIdentity: %w", err)
+	}
+	return s, nil
+}
+
+// MaxDuplicates bounds the answer of FindSurvivorDuplicates.
+const MaxDuplicates = 100
+
+// FindSurvivorDuplicates returns, by name and pseudonym only, the survivors
+// of the caller's offices who may be the same person as the named one: the
+// same legal name and date of birth once normalised, compared by keyed hash.
+// The named survivor must be in the caller's scope.
+func (a *Application) FindSurvivorDuplicates(ctx context.Context, office, id string) ([]domain.SurvivorRef, error) {
+	refs, err := a.survivors.FindDuplicates(ctx, a.Scope(ctx), office, id, MaxDuplicates)
+	if err != nil {
+		return nil, fmt.Errorf("app.FindSurvivorDuplicates: %w", err)
+	}
+	return refs, nil
 }

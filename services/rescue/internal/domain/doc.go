@@ -9,7 +9,13 @@
 // Committee within 24 hours of rescue, JJ Act 2015 s.31), and the repository
 // interfaces the application layer needs.
 //
+// Access is part of the model: every repository read takes the caller's
+// Scope (the offices it holds) and puts it into the query, so a record of
+// another office is NOT_FOUND like an absent one. A survivor's protected
+// identity (SurvivorIdentityFields) can be erased for good (EraseIdentity)
+// while the record, its pseudonym and every count stay.
+//
 // Errors are platform errs errors with stable reasons. Messages name records
 // by resource name and never contain survivor identity (legal name, date of
-// birth, family contact, address).
+// birth, family contact, address, photo).
 package domain

@@ -1,7 +1,10 @@
 package domain
 
 import (
+	"bytes"
+	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -132,6 +135,8 @@ const (
 	MaxLanguages           = 10
 	MaxLanguageTagLength   = 35
 	MaxLegalBasisReference = 200
+	// MaxPhotoBytes bounds a survivor's photo (JPEG or PNG).
+	MaxPhotoBytes          = 262144
 	maxDateOfBirthAgeSlack = 1
 )
 
@@ -160,6 +165,12 @@ func (d Date) before(e Date) bool {
 	return d.Day < e.Day
 }
 
+// ISO formats the date as YYYY-MM-DD, the form a duplicate search compares.
+// The date of birth is protected identity: never log or print it.
+func (d Date) ISO() string {
+	return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+}
+
 // ageOn is the age in whole years of someone born on d, on day e.
 func (d Date) ageOn(e Date) int {
 	age := e.Year - d.Year
@@ -178,8 +189,10 @@ type LegalBasis struct {
 }
 
 // SurvivorFields are the caller-controlled fields of a survivor. LegalName,
-// DateOfBirth, FamilyContact and Address are protected identity: never
-// logged, traced, or echoed in errors (validation messages do not quote them).
+// DateOfBirth, FamilyContact, Address and Photo are protected identity
+// (SurvivorIdentityFields): never logged, traced, or echoed in errors
+// (validation messages do not quote them), encrypted at rest, shown only to
+// roles that need them, and erasable (Survivor.EraseIdentity).
 type SurvivorFields struct {
 	// Pseudonym is the name used everywhere. Required.
 	Pseudonym string
@@ -191,6 +204,8 @@ type SurvivorFields struct {
 	FamilyContact string
 	// Address is protected identity.
 	Address string
+	// Photo is protected identity: a JPEG or PNG of at most MaxPhotoBytes.
+	Photo []byte
 	// AgeAtRescue is the age in whole years at rescue, 0 to MaxAge.
 	AgeAtRescue int
 	// Gender is required.
@@ -237,6 +252,7 @@ func (f SurvivorFields) Validate(prefix string, now time.Time, tz *time.Location
 	checkMaxLen(&v, p+"legal_name", f.LegalName, MaxLegalNameLength, false)
 	checkMaxLen(&v, p+"family_contact", f.FamilyContact, MaxFamilyContactLength, false)
 	checkMaxLen(&v, p+"address", f.Address, MaxAddressLength, false)
+	validatePhoto(&v, p+"photo", f.Photo)
 	ageOK := f.AgeAtRescue >= 0 && f.AgeAtRescue <= MaxAge
 	if !ageOK {
 		v.Add(p+"age_at_rescue", "must be between 0 and %d; got %d", MaxAge, f.AgeAtRescue)
@@ -274,6 +290,68 @@ func (f SurvivorFields) Validate(prefix string, now time.Time, tz *time.Location
 		}
 	}
 	return v
+}
+
+// Image signatures a photo may start with.
+var (
+	jpegSignature = []byte{0xFF, 0xD8, 0xFF}
+	pngSignature  = []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'}
+)
+
+// validatePhoto checks the protected photo's size and format. Messages never
+// describe its content.
+func validatePhoto(v *errs.Violations, field string, photo []byte) {
+	if len(photo) == 0 {
+		return
+	}
+	if len(photo) > MaxPhotoBytes {
+		v.Add(field, "must be at most %d bytes", MaxPhotoBytes)
+		return
+	}
+	if !bytes.HasPrefix(photo, jpegSignature) && !bytes.HasPrefix(photo, pngSignature) {
+		v.Add(field, "must be a JPEG or PNG image")
+	}
+}
+
+// IdentityKey returns what a duplicate search compares: the legal name and
+// the date of birth as YYYY-MM-DD. ok is false unless both are recorded.
+// The repository indexes them by keyed hash (a blind index), after
+// normalising case, spacing and punctuation; never in clear.
+func (f SurvivorFields) IdentityKey() (legalName, dateOfBirth string, ok bool) {
+	if strings.TrimSpace(f.LegalName) == "" || f.DateOfBirth == nil {
+		return "", "", false
+	}
+	return f.LegalName, f.DateOfBirth.ISO(), true
+}
+
+// hasIdentity reports whether field is a protected identity field holding a value in f.
+func (f SurvivorFields) hasIdentity(field SurvivorField) bool {
+	switch field {
+	case SurvivorFieldLegalName:
+		return f.LegalName != ""
+	case SurvivorFieldDateOfBirth:
+		return f.DateOfBirth != nil
+	case SurvivorFieldFamilyContact:
+		return f.FamilyContact != ""
+	case SurvivorFieldAddress:
+		return f.Address != ""
+	case SurvivorFieldPhoto:
+		return len(f.Photo) > 0
+	default:
+		return false
+	}
+}
+
+// IdentitySet lists the protected identity fields that hold a value, in
+// the order of SurvivorIdentityFields.
+func (f SurvivorFields) IdentitySet() []SurvivorField {
+	var set []SurvivorField
+	for _, field := range SurvivorIdentityFields {
+		if f.hasIdentity(field) {
+			set = append(set, field)
+		}
+	}
+	return set
 }
 
 func (f SurvivorFields) validateCitizenship(v *errs.Violations, field string) {
@@ -401,6 +479,7 @@ const (
 	SurvivorFieldDateOfBirth         SurvivorField = "date_of_birth"
 	SurvivorFieldFamilyContact       SurvivorField = "family_contact"
 	SurvivorFieldAddress             SurvivorField = "address"
+	SurvivorFieldPhoto               SurvivorField = "photo"
 	SurvivorFieldAgeAtRescue         SurvivorField = "age_at_rescue"
 	SurvivorFieldGender              SurvivorField = "gender"
 	SurvivorFieldCitizenship         SurvivorField = "citizenship"
@@ -418,10 +497,34 @@ const (
 // SurvivorUpdatableFields lists the fields UpdateSurvivor accepts in its mask.
 var SurvivorUpdatableFields = []SurvivorField{
 	SurvivorFieldPseudonym, SurvivorFieldLegalName, SurvivorFieldDateOfBirth, SurvivorFieldFamilyContact,
-	SurvivorFieldAddress, SurvivorFieldAgeAtRescue, SurvivorFieldGender, SurvivorFieldCitizenship,
+	SurvivorFieldAddress, SurvivorFieldPhoto, SurvivorFieldAgeAtRescue, SurvivorFieldGender, SurvivorFieldCitizenship,
 	SurvivorFieldOriginRegion, SurvivorFieldLanguages, SurvivorFieldRescueTime, SurvivorFieldMeansOfControl,
 	SurvivorFieldRecruiterRelation, SurvivorFieldLegalBasis, SurvivorFieldLegalBasisBasis,
 	SurvivorFieldLegalBasisReference, SurvivorFieldCWCProductionTime,
+}
+
+// SurvivorIdentityFields are the protected identity fields: encrypted at
+// rest, returned only to roles that need them, set only by those roles, and
+// erased by EraseIdentity.
+var SurvivorIdentityFields = []SurvivorField{
+	SurvivorFieldLegalName, SurvivorFieldDateOfBirth, SurvivorFieldFamilyContact, SurvivorFieldAddress, SurvivorFieldPhoto,
+}
+
+// IsIdentityField reports whether f is a protected identity field.
+func IsIdentityField(f SurvivorField) bool { return slices.Contains(SurvivorIdentityFields, f) }
+
+// IdentityErasure records that a survivor's protected identity was erased
+// (DPDP Act: erase when the purpose is served). Erasure is final.
+type IdentityErasure struct {
+	// Time is when the identity was erased.
+	Time time.Time
+	// Actor is the subject of the caller who erased it.
+	Actor string
+	// Reason is why the purpose of holding the identity is served.
+	Reason string
+	// RequestID is the caller's request_id, when one was given, so a retry
+	// knows the erasure already applied.
+	RequestID string
 }
 
 // Survivor is a person rescued in an operation.
@@ -431,6 +534,8 @@ type Survivor struct {
 	// Operation is the resource name of the operation that rescued the
 	// survivor, in the same office. Immutable.
 	Operation string
+	// Erasure is set once the protected identity has been erased; nil while it is kept.
+	Erasure *IdentityErasure
 }
 
 // NewSurvivor validates the fields and returns a new survivor record. now is
@@ -450,6 +555,7 @@ func NewSurvivor(id, office, operation string, f SurvivorFields, actor string, n
 	f.normalise()
 	f.Languages = cloneOrNil(f.Languages)
 	f.MeansOfControl = cloneOrNil(f.MeansOfControl)
+	f.Photo = cloneOrNil(f.Photo)
 	return &Survivor{Meta: newMeta(id, office, actor, now), SurvivorFields: f, Operation: operation}, nil
 }
 
@@ -489,6 +595,9 @@ func (s *Survivor) CWCStatus(now time.Time) CWCStatus {
 // the legal basis, which may no longer fit a changed age) and records who
 // changed it.
 func (s *Survivor) Update(fields []SurvivorField, src SurvivorFields, actor string, now time.Time, tz *time.Location) error {
+	if err := s.checkErased(fields, src); err != nil {
+		return err
+	}
 	next := s.SurvivorFields
 	for _, f := range fields {
 		switch f {
@@ -502,6 +611,8 @@ func (s *Survivor) Update(fields []SurvivorField, src SurvivorFields, actor stri
 			next.FamilyContact = src.FamilyContact
 		case SurvivorFieldAddress:
 			next.Address = src.Address
+		case SurvivorFieldPhoto:
+			next.Photo = cloneOrNil(src.Photo)
 		case SurvivorFieldAgeAtRescue:
 			next.AgeAtRescue = src.AgeAtRescue
 		case SurvivorFieldGender:
@@ -542,12 +653,70 @@ func (s *Survivor) Update(fields []SurvivorField, src SurvivorFields, actor stri
 	return nil
 }
 
+// checkErased refuses to set identity again once it was erased: erasure is
+// final (clearing a field that is already empty is harmless and allowed).
+func (s *Survivor) checkErased(fields []SurvivorField, src SurvivorFields) error {
+	if s.Erasure == nil {
+		return nil
+	}
+	for _, f := range fields {
+		if IsIdentityField(f) && src.hasIdentity(f) {
+			return errs.FailedPrecondition("IDENTITY_ERASED",
+				"survivor %s: the protected identity was erased at %s and cannot be set again; %s cannot be updated",
+				s.Name(), s.Erasure.Time.Format(time.RFC3339), f).
+				WithMetadata("identity_erase_time", s.Erasure.Time.Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
+// EraseIdentity erases the protected identity (legal name, date of birth,
+// family contact, address, photo) and records who erased it, when and why.
+// The pseudonym and every other field stay, so counts (an operation's
+// survivors rescued) do not change. c.Reason is required. Erasing an
+// erased survivor is FAILED_PRECONDITION reason ALREADY_ERASED.
+func (s *Survivor) EraseIdentity(c Change) error {
+	if err := c.ValidateErasure().Err(); err != nil {
+		return err
+	}
+	if s.Erasure != nil {
+		return errs.FailedPrecondition("ALREADY_ERASED",
+			"survivor %s: the protected identity was already erased at %s", s.Name(), s.Erasure.Time.Format(time.RFC3339)).
+			WithMetadata("identity_erase_time", s.Erasure.Time.Format(time.RFC3339))
+	}
+	s.LegalName, s.DateOfBirth, s.FamilyContact, s.Address, s.Photo = "", nil, "", "", nil
+	s.Erasure = &IdentityErasure{Time: Timestamp(c.Time), Actor: c.Actor, Reason: c.Reason, RequestID: c.RequestID}
+	s.touch(c.Actor, c.Time)
+	return nil
+}
+
+// ValidateErasure checks the caller-supplied part of an erasure: unlike a
+// status change, it needs a reason, which stays in the record and the audit trail.
+func (c Change) ValidateErasure() errs.Violations {
+	v := c.Validate()
+	if strings.TrimSpace(c.Reason) == "" {
+		v.Add("reason", "is required: say why the purpose of holding the identity is served")
+	}
+	return v
+}
+
+// ErasedBy reports whether the identity was erased by the request with this
+// request_id (so a retry of it is already applied).
+func (s *Survivor) ErasedBy(requestID string) bool {
+	return requestID != "" && s.Erasure != nil && s.Erasure.RequestID == requestID
+}
+
 // Clone returns a deep copy.
 func (s *Survivor) Clone() *Survivor {
 	c := *s
 	if s.DateOfBirth != nil {
 		d := *s.DateOfBirth
 		c.DateOfBirth = &d
+	}
+	c.Photo = cloneOrNil(s.Photo)
+	if s.Erasure != nil {
+		e := *s.Erasure
+		c.Erasure = &e
 	}
 	c.Languages = cloneOrNil(s.Languages)
 	c.MeansOfControl = cloneOrNil(s.MeansOfControl)

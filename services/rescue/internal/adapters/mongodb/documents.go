@@ -1,8 +1,10 @@
 package mongodb
 
 import (
+	"fmt"
 	"time"
 
+	"github.com/justiceops/justice/services/platform/fieldcrypt"
 	"github.com/justiceops/justice/services/rescue/internal/domain"
 )
 
@@ -129,28 +131,33 @@ func fromOperationDoc(d *operationDoc) *domain.Operation {
 // until cwc_production_deadline and OVERDUE after it.
 const cwcAwaiting = "AWAITING"
 
-type dateDoc struct {
-	Year  int `bson:"year"`
-	Month int `bson:"month"`
-	Day   int `bson:"day"`
-}
-
 type legalBasisDoc struct {
 	Basis     string `bson:"basis"`
 	Reference string `bson:"reference"`
 }
 
-// survivorDoc holds protected identity (legal_name, date_of_birth,
-// family_contact, address) that must never be logged; the driver's command
-// monitor never records command bodies.
+type erasureDoc struct {
+	Time      time.Time `bson:"time"`
+	Actor     string    `bson:"actor"`
+	Reason    string    `bson:"reason"`
+	RequestID string    `bson:"request_id,omitempty"`
+}
+
+// survivorDoc is a survivor as stored. The protected identity fields hold
+// ciphertexts (binary), never plaintext: see survivorCodec. identity_index
+// is the blind index of the legal name with the date of birth, absent when
+// either is unknown or erased.
 type survivorDoc struct {
 	Meta                  metaFields    `bson:",inline"`
 	Operation             string        `bson:"operation"`
 	Pseudonym             string        `bson:"pseudonym"`
-	LegalName             string        `bson:"legal_name,omitempty"`
-	DateOfBirth           *dateDoc      `bson:"date_of_birth,omitempty"`
-	FamilyContact         string        `bson:"family_contact,omitempty"`
-	Address               string        `bson:"address,omitempty"`
+	LegalName             []byte        `bson:"legal_name,omitempty"`
+	DateOfBirth           []byte        `bson:"date_of_birth,omitempty"`
+	FamilyContact         []byte        `bson:"family_contact,omitempty"`
+	Address               []byte        `bson:"address,omitempty"`
+	Photo                 []byte        `bson:"photo,omitempty"`
+	IdentityIndex         string        `bson:"identity_index,omitempty"`
+	IdentityErasure       *erasureDoc   `bson:"identity_erasure,omitempty"`
 	AgeAtRescue           int           `bson:"age_at_rescue"`
 	Minor                 bool          `bson:"minor"`
 	Gender                string        `bson:"gender"`
@@ -166,10 +173,39 @@ type survivorDoc struct {
 	CWCState              string        `bson:"cwc_state"`
 }
 
-func toSurvivorDoc(s *domain.Survivor) *survivorDoc {
+// Cipher encrypts the survivors' protected identity fields with the keys of
+// their office and computes the blind index of the legal name with the date
+// of birth. *fieldcrypt.Keyring implements it.
+type Cipher interface {
+	// Encrypt encrypts plaintext with office's current key, bound to associatedData.
+	Encrypt(office string, plaintext, associatedData []byte) ([]byte, error)
+	// Decrypt decrypts a ciphertext Encrypt made for office and associatedData.
+	Decrypt(office string, ciphertext, associatedData []byte) ([]byte, error)
+	// BlindIndex returns the keyed hash of the normalised parts; "" if a part is empty.
+	BlindIndex(parts ...string) (string, error)
+}
+
+// survivorCodec converts survivors to documents and back, encrypting the
+// protected identity on the way in and decrypting it on the way out. Every
+// field is encrypted alone, bound (associated data) to the record's name and
+// the field's name, so a ciphertext copied to another record or field does
+// not decrypt. Errors name the record and the field, never a value.
+type survivorCodec struct {
+	cipher Cipher
+}
+
+// sealed is one protected field in stored form.
+type sealed struct {
+	field string
+	plain []byte
+	into  *[]byte
+}
+
+func (c survivorCodec) toDoc(s *domain.Survivor) (*survivorDoc, error) {
+	name := s.Name()
 	d := &survivorDoc{
-		Meta: toMetaFields(s.Meta), Operation: s.Operation, Pseudonym: s.Pseudonym, LegalName: s.LegalName,
-		FamilyContact: s.FamilyContact, Address: s.Address, AgeAtRescue: s.AgeAtRescue, Minor: s.Minor(),
+		Meta: toMetaFields(s.Meta), Operation: s.Operation, Pseudonym: s.Pseudonym,
+		AgeAtRescue: s.AgeAtRescue, Minor: s.Minor(),
 		Gender: string(s.Gender), Citizenship: s.Citizenship, OriginRegion: s.OriginRegion,
 		Languages: append([]string{}, s.Languages...), RescueTime: s.RescueTime,
 		MeansOfControl:    make([]string, len(s.MeansOfControl)),
@@ -177,8 +213,35 @@ func toSurvivorDoc(s *domain.Survivor) *survivorDoc {
 		LegalBasis:        legalBasisDoc{Basis: string(s.LegalBasis.Basis), Reference: s.LegalBasis.Reference},
 		CWCProductionTime: optionalTime(s.CWCProductionTime),
 	}
+	var dob []byte
 	if s.DateOfBirth != nil {
-		d.DateOfBirth = &dateDoc{Year: s.DateOfBirth.Year, Month: s.DateOfBirth.Month, Day: s.DateOfBirth.Day}
+		dob = []byte(s.DateOfBirth.ISO())
+	}
+	for _, f := range []sealed{
+		{string(domain.SurvivorFieldLegalName), []byte(s.LegalName), &d.LegalName},
+		{string(domain.SurvivorFieldDateOfBirth), dob, &d.DateOfBirth},
+		{string(domain.SurvivorFieldFamilyContact), []byte(s.FamilyContact), &d.FamilyContact},
+		{string(domain.SurvivorFieldAddress), []byte(s.Address), &d.Address},
+		{string(domain.SurvivorFieldPhoto), s.Photo, &d.Photo},
+	} {
+		if len(f.plain) == 0 {
+			continue
+		}
+		ct, err := c.cipher.Encrypt(s.Office, f.plain, fieldcrypt.AssociatedData(name, f.field))
+		if err != nil {
+			return nil, fmt.Errorf("encrypt %s of survivor %s: %w", f.field, name, err)
+		}
+		*f.into = ct
+	}
+	if legalName, dateOfBirth, ok := s.IdentityKey(); ok {
+		index, err := c.cipher.BlindIndex(legalName, dateOfBirth)
+		if err != nil {
+			return nil, fmt.Errorf("blind index of survivor %s: %w", name, err)
+		}
+		d.IdentityIndex = index
+	}
+	if e := s.Erasure; e != nil {
+		d.IdentityErasure = &erasureDoc{Time: e.Time, Actor: e.Actor, Reason: e.Reason, RequestID: e.RequestID}
 	}
 	for i, m := range s.MeansOfControl {
 		d.MeansOfControl[i] = string(m)
@@ -195,24 +258,62 @@ func toSurvivorDoc(s *domain.Survivor) *survivorDoc {
 	if s.Minor() {
 		d.CWCProductionDeadline = optionalTime(s.CWCDeadline())
 	}
-	return d
+	return d, nil
 }
 
-func fromSurvivorDoc(d *survivorDoc) *domain.Survivor {
+func (c survivorCodec) fromDoc(d *survivorDoc) (*domain.Survivor, error) {
 	s := &domain.Survivor{
 		Meta:      d.Meta.meta(),
 		Operation: d.Operation,
 		SurvivorFields: domain.SurvivorFields{
-			Pseudonym: d.Pseudonym, LegalName: d.LegalName, FamilyContact: d.FamilyContact, Address: d.Address,
-			AgeAtRescue: d.AgeAtRescue, Gender: domain.Gender(d.Gender), Citizenship: d.Citizenship,
+			Pseudonym: d.Pseudonym, AgeAtRescue: d.AgeAtRescue, Gender: domain.Gender(d.Gender), Citizenship: d.Citizenship,
 			OriginRegion: d.OriginRegion, RescueTime: d.RescueTime.UTC(),
 			RecruiterRelation: domain.RecruiterRelation(d.RecruiterRelation),
 			LegalBasis:        domain.LegalBasis{Basis: domain.LawfulBasis(d.LegalBasis.Basis), Reference: d.LegalBasis.Reference},
 			CWCProductionTime: fromOptionalTime(d.CWCProductionTime),
 		},
 	}
-	if d.DateOfBirth != nil {
-		s.DateOfBirth = &domain.Date{Year: d.DateOfBirth.Year, Month: d.DateOfBirth.Month, Day: d.DateOfBirth.Day}
+	name := s.Name()
+	open := func(field string, ct []byte) ([]byte, error) {
+		if len(ct) == 0 {
+			return nil, nil
+		}
+		pt, err := c.cipher.Decrypt(s.Office, ct, fieldcrypt.AssociatedData(name, field))
+		if err != nil {
+			return nil, fmt.Errorf("decrypt %s of survivor %s: %w", field, name, err)
+		}
+		return pt, nil
+	}
+	legalName, err := open(string(domain.SurvivorFieldLegalName), d.LegalName)
+	if err != nil {
+		return nil, err
+	}
+	dob, err := open(string(domain.SurvivorFieldDateOfBirth), d.DateOfBirth)
+	if err != nil {
+		return nil, err
+	}
+	contact, err := open(string(domain.SurvivorFieldFamilyContact), d.FamilyContact)
+	if err != nil {
+		return nil, err
+	}
+	address, err := open(string(domain.SurvivorFieldAddress), d.Address)
+	if err != nil {
+		return nil, err
+	}
+	if s.Photo, err = open(string(domain.SurvivorFieldPhoto), d.Photo); err != nil {
+		return nil, err
+	}
+	s.LegalName, s.FamilyContact, s.Address = string(legalName), string(contact), string(address)
+	if dob != nil {
+		t, err := time.Parse(time.DateOnly, string(dob))
+		if err != nil {
+			// The message must not quote the date: it is protected identity.
+			return nil, fmt.Errorf("survivor %s: the stored date of birth is not a YYYY-MM-DD date", name)
+		}
+		s.DateOfBirth = &domain.Date{Year: t.Year(), Month: int(t.Month()), Day: t.Day()}
+	}
+	if e := d.IdentityErasure; e != nil {
+		s.Erasure = &domain.IdentityErasure{Time: e.Time.UTC(), Actor: e.Actor, Reason: e.Reason, RequestID: e.RequestID}
 	}
 	if len(d.Languages) > 0 {
 		s.Languages = append([]string(nil), d.Languages...)
@@ -220,7 +321,7 @@ func fromSurvivorDoc(d *survivorDoc) *domain.Survivor {
 	for _, m := range d.MeansOfControl {
 		s.MeansOfControl = append(s.MeansOfControl, domain.MeansOfControl(m))
 	}
-	return s
+	return s, nil
 }
 
 func optionalTime(t time.Time) *time.Time {

@@ -2,12 +2,14 @@ package mongodb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/justiceops/justice/services/platform/errs"
 	"github.com/justiceops/justice/services/platform/filtering"
@@ -25,12 +27,21 @@ type Repositories struct {
 }
 
 // New returns the repositories on db, after creating their indexes (which
-// does nothing when they exist). codec signs and checks page tokens.
-func New(ctx context.Context, db *mongo.Database, codec *pagination.Codec) (*Repositories, error) {
+// does nothing when they exist). codec signs and checks page tokens; cipher
+// encrypts the survivors' protected identity (see Cipher).
+func New(ctx context.Context, db *mongo.Database, codec *pagination.Codec, cipher Cipher) (*Repositories, error) {
+	if cipher == nil {
+		return nil, errors.New("mongodb.New: a Cipher is required: survivor identity is never stored in clear")
+	}
+	sc := survivorCodec{cipher: cipher}
 	r := &Repositories{
 		Locations:  &LocationRepository{store[domain.Location, locationDoc]{coll: db.Collection(LocationsCollection), codec: codec, spec: locationSpec, m: locationMapping}},
 		Operations: &OperationRepository{store[domain.Operation, operationDoc]{coll: db.Collection(OperationsCollection), codec: codec, spec: operationSpec, m: operationMapping}},
-		Survivors:  &SurvivorRepository{store[domain.Survivor, survivorDoc]{coll: db.Collection(SurvivorsCollection), codec: codec, spec: survivorSpec, m: survivorMapping}},
+		Survivors: &SurvivorRepository{store[domain.Survivor, survivorDoc]{coll: db.Collection(SurvivorsCollection), codec: codec, spec: survivorSpec,
+			m: mapping[domain.Survivor, survivorDoc]{
+				kind: "survivor", collection: domain.CollectionSurvivors, toDoc: sc.toDoc, fromDoc: sc.fromDoc,
+				meta: func(s *domain.Survivor) *domain.Meta { return &s.Meta },
+			}}},
 	}
 	indexes := map[*mongo.Collection][]mongo.IndexModel{
 		r.Locations.coll: {
@@ -53,6 +64,7 @@ func New(ctx context.Context, db *mongo.Database, codec *pagination.Codec) (*Rep
 			index("office_pseudonym", "office", "pseudonym", "_id"),
 			index("office_operation", "office", "operation"),
 			index("office_cwc_state_deadline", "office", "cwc_state", "cwc_production_deadline"),
+			index("identity_index_office", "identity_index", "office"),
 		},
 	}
 	for coll, models := range indexes {
@@ -77,7 +89,8 @@ type LocationRepository struct {
 }
 
 var locationMapping = mapping[domain.Location, locationDoc]{
-	kind: "location", collection: domain.CollectionLocations, toDoc: toLocationDoc, fromDoc: fromLocationDoc,
+	kind: "location", collection: domain.CollectionLocations,
+	toDoc: infallible(toLocationDoc), fromDoc: infallible(fromLocationDoc),
 	meta: func(l *domain.Location) *domain.Meta { return &l.Meta },
 }
 
@@ -100,20 +113,20 @@ func (r *LocationRepository) Create(ctx context.Context, l *domain.Location) err
 }
 
 // Get implements domain.LocationRepository.
-func (r *LocationRepository) Get(ctx context.Context, office, id string) (*domain.Location, error) {
-	l, err := r.get(ctx, office, id)
+func (r *LocationRepository) Get(ctx context.Context, scope domain.Scope, office, id string) (*domain.Location, error) {
+	l, err := r.get(ctx, scope, office, id)
 	return l, wrap("mongodb.LocationRepository.Get", err)
 }
 
 // Update implements domain.LocationRepository.
-func (r *LocationRepository) Update(ctx context.Context, office, id string, fn domain.UpdateFunc[domain.Location]) (*domain.Location, error) {
-	l, err := r.update(ctx, office, id, fn)
+func (r *LocationRepository) Update(ctx context.Context, scope domain.Scope, office, id string, fn domain.UpdateFunc[domain.Location]) (*domain.Location, error) {
+	l, err := r.update(ctx, scope, office, id, fn)
 	return l, wrap("mongodb.LocationRepository.Update", err)
 }
 
 // Delete implements domain.LocationRepository.
-func (r *LocationRepository) Delete(ctx context.Context, office, id string, version int64) error {
-	return wrap("mongodb.LocationRepository.Delete", r.delete(ctx, office, id, version))
+func (r *LocationRepository) Delete(ctx context.Context, scope domain.Scope, office, id string, version int64) error {
+	return wrap("mongodb.LocationRepository.Delete", r.delete(ctx, scope, office, id, version))
 }
 
 // List implements domain.LocationRepository.
@@ -128,7 +141,8 @@ type OperationRepository struct {
 }
 
 var operationMapping = mapping[domain.Operation, operationDoc]{
-	kind: "operation", collection: domain.CollectionOperations, toDoc: toOperationDoc, fromDoc: fromOperationDoc,
+	kind: "operation", collection: domain.CollectionOperations,
+	toDoc: infallible(toOperationDoc), fromDoc: infallible(fromOperationDoc),
 	meta: func(o *domain.Operation) *domain.Meta { return &o.Meta },
 }
 
@@ -152,20 +166,20 @@ func (r *OperationRepository) Create(ctx context.Context, o *domain.Operation) e
 }
 
 // Get implements domain.OperationRepository.
-func (r *OperationRepository) Get(ctx context.Context, office, id string) (*domain.Operation, error) {
-	o, err := r.get(ctx, office, id)
+func (r *OperationRepository) Get(ctx context.Context, scope domain.Scope, office, id string) (*domain.Operation, error) {
+	o, err := r.get(ctx, scope, office, id)
 	return o, wrap("mongodb.OperationRepository.Get", err)
 }
 
 // Update implements domain.OperationRepository.
-func (r *OperationRepository) Update(ctx context.Context, office, id string, fn domain.UpdateFunc[domain.Operation]) (*domain.Operation, error) {
-	o, err := r.update(ctx, office, id, fn)
+func (r *OperationRepository) Update(ctx context.Context, scope domain.Scope, office, id string, fn domain.UpdateFunc[domain.Operation]) (*domain.Operation, error) {
+	o, err := r.update(ctx, scope, office, id, fn)
 	return o, wrap("mongodb.OperationRepository.Update", err)
 }
 
 // Delete implements domain.OperationRepository.
-func (r *OperationRepository) Delete(ctx context.Context, office, id string, version int64) error {
-	return wrap("mongodb.OperationRepository.Delete", r.delete(ctx, office, id, version))
+func (r *OperationRepository) Delete(ctx context.Context, scope domain.Scope, office, id string, version int64) error {
+	return wrap("mongodb.OperationRepository.Delete", r.delete(ctx, scope, office, id, version))
 }
 
 // List implements domain.OperationRepository.
@@ -175,8 +189,12 @@ func (r *OperationRepository) List(ctx context.Context, q domain.ListQuery) (dom
 }
 
 // CountByLocation implements domain.OperationRepository.
-func (r *OperationRepository) CountByLocation(ctx context.Context, office, location string) (int, error) {
-	n, err := r.coll.CountDocuments(ctx, bson.D{{Key: "office", Value: office}, {Key: "location", Value: location}})
+func (r *OperationRepository) CountByLocation(ctx context.Context, scope domain.Scope, office, location string) (int, error) {
+	filter := bson.D{
+		{Key: "office", Value: bson.D{{Key: "$eq", Value: office}, {Key: "$in", Value: scope.Offices()}}},
+		{Key: "location", Value: location},
+	}
+	n, err := r.coll.CountDocuments(ctx, filter)
 	if err != nil {
 		return 0, fmt.Errorf("mongodb.OperationRepository.CountByLocation: %w", err)
 	}
@@ -186,11 +204,6 @@ func (r *OperationRepository) CountByLocation(ctx context.Context, office, locat
 // SurvivorRepository implements domain.SurvivorRepository.
 type SurvivorRepository struct {
 	store[domain.Survivor, survivorDoc]
-}
-
-var survivorMapping = mapping[domain.Survivor, survivorDoc]{
-	kind: "survivor", collection: domain.CollectionSurvivors, toDoc: toSurvivorDoc, fromDoc: fromSurvivorDoc,
-	meta: func(s *domain.Survivor) *domain.Meta { return &s.Meta },
 }
 
 func survivorSpec(q domain.ListQuery) listing.Spec {
@@ -253,14 +266,14 @@ func (r *SurvivorRepository) Create(ctx context.Context, s *domain.Survivor) err
 }
 
 // Get implements domain.SurvivorRepository.
-func (r *SurvivorRepository) Get(ctx context.Context, office, id string) (*domain.Survivor, error) {
-	s, err := r.get(ctx, office, id)
+func (r *SurvivorRepository) Get(ctx context.Context, scope domain.Scope, office, id string) (*domain.Survivor, error) {
+	s, err := r.get(ctx, scope, office, id)
 	return s, wrap("mongodb.SurvivorRepository.Get", err)
 }
 
 // Update implements domain.SurvivorRepository.
-func (r *SurvivorRepository) Update(ctx context.Context, office, id string, fn domain.UpdateFunc[domain.Survivor]) (*domain.Survivor, error) {
-	s, err := r.update(ctx, office, id, fn)
+func (r *SurvivorRepository) Update(ctx context.Context, scope domain.Scope, office, id string, fn domain.UpdateFunc[domain.Survivor]) (*domain.Survivor, error) {
+	s, err := r.update(ctx, scope, office, id, fn)
 	return s, wrap("mongodb.SurvivorRepository.Update", err)
 }
 
@@ -271,13 +284,13 @@ func (r *SurvivorRepository) List(ctx context.Context, q domain.ListQuery) (doma
 }
 
 // CountByOperation implements domain.SurvivorRepository with one aggregation:
-// $match on the offices and operations, $group by operation.
-func (r *SurvivorRepository) CountByOperation(ctx context.Context, offices, operations []string) (map[string]int, error) {
+// $match on the scope and operations, $group by operation.
+func (r *SurvivorRepository) CountByOperation(ctx context.Context, scope domain.Scope, operations []string) (map[string]int, error) {
 	counts := make(map[string]int, len(operations))
-	if len(offices) == 0 || len(operations) == 0 {
+	if scope.Empty() || len(operations) == 0 {
 		return counts, nil
 	}
-	match := officeScope(offices)
+	match := officeScope(scope)
 	match = append(match, bson.E{Key: "operation", Value: bson.D{{Key: "$in", Value: operations}}})
 	pipeline := mongo.Pipeline{
 		{{Key: "$match", Value: match}},
@@ -298,6 +311,49 @@ func (r *SurvivorRepository) CountByOperation(ctx context.Context, offices, oper
 		counts[row.Operation] = row.N
 	}
 	return counts, nil
+}
+
+// FindDuplicates implements domain.SurvivorRepository. It reads the named
+// survivor's stored blind index (within the scope), then the survivors of the
+// scope with the same index, projecting only their name and pseudonym: no
+// protected field is read or decrypted.
+func (r *SurvivorRepository) FindDuplicates(ctx context.Context, scope domain.Scope, office, id string, limit int) ([]domain.SurvivorRef, error) {
+	var self struct {
+		IdentityIndex string `bson:"identity_index"`
+	}
+	err := r.coll.FindOne(ctx, key(scope, office, id),
+		options.FindOne().SetProjection(bson.D{{Key: "identity_index", Value: 1}})).Decode(&self)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, wrap("mongodb.SurvivorRepository.FindDuplicates", domain.NotFound("survivor", r.name(office, id)))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mongodb.SurvivorRepository.FindDuplicates: %w", err)
+	}
+	if self.IdentityIndex == "" || limit <= 0 {
+		return nil, nil
+	}
+	filter := append(bson.D{{Key: "identity_index", Value: self.IdentityIndex}}, officeScope(scope)...)
+	filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$ne", Value: id}}})
+	cur, err := r.coll.Find(ctx, filter, options.Find().
+		SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "office", Value: 1}, {Key: "pseudonym", Value: 1}}).
+		SetSort(bson.D{{Key: "office", Value: 1}, {Key: "_id", Value: 1}}).
+		SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("mongodb.SurvivorRepository.FindDuplicates: %w", err)
+	}
+	var rows []struct {
+		ID        string `bson:"_id"`
+		Office    string `bson:"office"`
+		Pseudonym string `bson:"pseudonym"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("mongodb.SurvivorRepository.FindDuplicates: %w", err)
+	}
+	refs := make([]domain.SurvivorRef, len(rows))
+	for i, row := range rows {
+		refs[i] = domain.SurvivorRef{Office: row.Office, ID: row.ID, Pseudonym: row.Pseudonym}
+	}
+	return refs, nil
 }
 
 // wrap names the failing method on unexpected errors, keeping typed errors

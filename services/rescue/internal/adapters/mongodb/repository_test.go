@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/justiceops/justice/services/platform/errs"
+	"github.com/justiceops/justice/services/platform/fieldcrypt"
 	"github.com/justiceops/justice/services/platform/pagination"
 	"github.com/justiceops/justice/services/platform/storetest"
 	"github.com/justiceops/justice/services/rescue/internal/adapters/mongodb"
@@ -24,7 +25,30 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 
 var t0 = time.Date(2025, 3, 14, 10, 30, 0, 0, time.UTC)
 
+// The scopes of a caller of both offices and of a Mumbai caller.
+var (
+	all    = domain.NewScope("kolkata", "mumbai")
+	mumbai = domain.NewScope("mumbai")
+)
+
+// newKeyring creates fresh keys for both offices in a temporary directory.
+func newKeyring(t *testing.T) (*fieldcrypt.Keyring, fieldcrypt.Config) {
+	t.Helper()
+	cfg := fieldcrypt.Config{KeysDir: t.TempDir()}
+	k, err := fieldcrypt.Open(cfg, []string{"kolkata", "mumbai"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, cfg
+}
+
 func newRepos(t *testing.T) (*mongodb.Repositories, *mongo.Database) {
+	t.Helper()
+	keys, _ := newKeyring(t)
+	return newReposWith(t, keys)
+}
+
+func newReposWith(t *testing.T, cipher mongodb.Cipher) (*mongodb.Repositories, *mongo.Database) {
 	t.Helper()
 	db := storetest.NewDatabase(t)
 	key := make([]byte, 32)
@@ -33,7 +57,7 @@ func newRepos(t *testing.T) (*mongodb.Repositories, *mongo.Database) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	repos, err := mongodb.New(context.Background(), db, codec)
+	repos, err := mongodb.New(context.Background(), db, codec, cipher)
 	if err != nil {
 		t.Fatalf("mongodb.New: %v", err)
 	}
@@ -99,7 +123,7 @@ func TestLocationRoundTrip(t *testing.T) {
 	if err := repos.Locations.Create(ctx, l); err != nil {
 		t.Fatal(err)
 	}
-	got, err := repos.Locations.Get(ctx, "mumbai", "loc1")
+	got, err := repos.Locations.Get(ctx, all, "mumbai", "loc1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,17 +142,17 @@ func TestOperationRoundTrip(t *testing.T) {
 	if err := repos.Operations.Create(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	got, err := repos.Operations.Get(ctx, "mumbai", "op1")
+	got, err := repos.Operations.Get(ctx, all, "mumbai", "op1")
 	if err != nil || !reflect.DeepEqual(got, o) {
 		t.Fatalf("planned: err %v\n%+v\nwant\n%+v", err, got, o)
 	}
-	got, err = repos.Operations.Update(ctx, "mumbai", "op1", func(o *domain.Operation) (*domain.Operation, error) {
+	got, err = repos.Operations.Update(ctx, all, "mumbai", "op1", func(o *domain.Operation) (*domain.Operation, error) {
 		return o, o.Conduct(domain.Conduct{Time: t0, SuspectsApprehended: 4}, domain.Change{Actor: "a", Time: t0.Add(time.Minute)})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := repos.Operations.Get(ctx, "mumbai", "op1")
+	again, err := repos.Operations.Get(ctx, all, "mumbai", "op1")
 	if err != nil || !reflect.DeepEqual(again, got) || again.Version != 2 || !again.ConductTime.Equal(t0) || again.SuspectsApprehended != 4 {
 		t.Errorf("conducted: err %v\n%+v\nwant\n%+v", err, again, got)
 	}
@@ -153,49 +177,73 @@ func TestSurvivorRoundTripKeepsEveryField(t *testing.T) {
 	if err := repos.Survivors.Create(ctx, s); err != nil {
 		t.Fatal(err)
 	}
-	got, err := repos.Survivors.Get(ctx, "mumbai", "s1")
+	got, err := repos.Survivors.Get(ctx, all, "mumbai", "s1")
 	if err != nil || !reflect.DeepEqual(got, s) {
 		t.Errorf("err %v\n%+v\nwant\n%+v", err, got, s)
 	}
 }
 
-func TestOtherOfficesRecordsAreNotFound(t *testing.T) {
+func TestRecordsOutsideTheScopeAreNotFound(t *testing.T) {
 	t.Parallel()
 	repos, _ := newRepos(t)
 	ctx := context.Background()
 	if err := repos.Locations.Create(ctx, newLocation(t, "kolkata", "loc1", t0)); err != nil {
 		t.Fatal(err)
 	}
-	_, errOther := repos.Locations.Get(ctx, "mumbai", "loc1")
-	_, errMissing := repos.Locations.Get(ctx, "mumbai", "loc2")
+	_, errOther := repos.Locations.Get(ctx, mumbai, "kolkata", "loc1")
+	_, errMissing := repos.Locations.Get(ctx, mumbai, "kolkata", "loc2")
+	_, errWrongOffice := repos.Locations.Get(ctx, all, "mumbai", "loc1")
 	a := wantKind(t, errOther, errs.KindNotFound, "LOCATION_NOT_FOUND")
 	b := wantKind(t, errMissing, errs.KindNotFound, "LOCATION_NOT_FOUND")
-	if a.Message != `location "offices/mumbai/locations/loc1" does not exist` || b.Message != `location "offices/mumbai/locations/loc2" does not exist` {
+	wantKind(t, errWrongOffice, errs.KindNotFound, "LOCATION_NOT_FOUND")
+	if a.Message != `location "offices/kolkata/locations/loc1" does not exist` || b.Message != `location "offices/kolkata/locations/loc2" does not exist` {
 		t.Errorf("messages differ beyond the name: %q, %q", a.Message, b.Message)
 	}
-	_, err := repos.Locations.Update(ctx, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) {
-		t.Error("update function ran on another office's record")
+	_, err := repos.Locations.Update(ctx, mumbai, "kolkata", "loc1", func(l *domain.Location) (*domain.Location, error) {
+		t.Error("update function ran on a record outside the scope")
 		return l, nil
 	})
 	wantKind(t, err, errs.KindNotFound, "LOCATION_NOT_FOUND")
-	err = repos.Locations.Delete(ctx, "mumbai", "loc1", 1)
+	err = repos.Locations.Delete(ctx, mumbai, "kolkata", "loc1", 1)
 	wantKind(t, err, errs.KindNotFound, "LOCATION_NOT_FOUND")
-	page, err := repos.Locations.List(ctx, domain.ListQuery{Offices: []string{"mumbai"}, QueryKey: "offices/mumbai", Now: t0})
+	_, err = repos.Locations.Get(ctx, domain.Scope{}, "kolkata", "loc1")
+	wantKind(t, err, errs.KindNotFound, "LOCATION_NOT_FOUND")
+	for _, tc := range []struct {
+		scope domain.Scope
+		want  int
+	}{{mumbai, 0}, {all, 1}, {domain.Scope{}, 0}} {
+		page, err := repos.Locations.List(ctx, domain.ListQuery{Scope: tc.scope, QueryKey: "offices/-", Now: t0})
+		if err != nil || len(page.Items) != tc.want {
+			t.Errorf("list in %v: err %v, %d items, want %d", tc.scope.Offices(), err, len(page.Items), tc.want)
+		}
+	}
+	// A filter cannot reach past the scope.
+	page, err := repos.Locations.List(ctx, domain.ListQuery{Scope: mumbai, QueryKey: "offices/-", Now: t0, Filter: `office = "kolkata"`})
 	if err != nil || len(page.Items) != 0 {
-		t.Errorf("mumbai list: err %v, %d items", err, len(page.Items))
+		t.Errorf("filter on another office: err %v, %d items", err, len(page.Items))
 	}
-	page, err = repos.Locations.List(ctx, domain.ListQuery{Offices: []string{"kolkata", "mumbai"}, QueryKey: "offices/-", Now: t0})
-	if err != nil || len(page.Items) != 1 {
-		t.Errorf("all-offices list: err %v, %d items", err, len(page.Items))
-	}
-	if _, err := repos.Locations.Get(ctx, "kolkata", "loc1"); err != nil {
+	if _, err := repos.Locations.Get(ctx, all, "kolkata", "loc1"); err != nil {
 		t.Errorf("kolkata's own record: %v", err)
 	}
 	if err := repos.Operations.Create(ctx, newOperation(t, "kolkata", "op1", "loc1")); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := repos.Operations.CountByLocation(ctx, "mumbai", "offices/kolkata/locations/loc1"); err != nil || n != 0 {
-		t.Errorf("mumbai count of kolkata's operations = %d, %v", n, err)
+	if n, err := repos.Operations.CountByLocation(ctx, mumbai, "kolkata", "offices/kolkata/locations/loc1"); err != nil || n != 0 {
+		t.Errorf("mumbai-scoped count of kolkata's operations = %d, %v", n, err)
+	}
+	if n, err := repos.Operations.CountByLocation(ctx, all, "kolkata", "offices/kolkata/locations/loc1"); err != nil || n != 1 {
+		t.Errorf("count of kolkata's operations = %d, %v", n, err)
+	}
+	if err := repos.Survivors.Create(ctx, newSurvivor(t, "kolkata", "s1", "op1", 30, t0)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = repos.Survivors.Get(ctx, mumbai, "kolkata", "s1")
+	wantKind(t, err, errs.KindNotFound, "SURVIVOR_NOT_FOUND")
+	_, err = repos.Survivors.FindDuplicates(ctx, mumbai, "kolkata", "s1", 10)
+	wantKind(t, err, errs.KindNotFound, "SURVIVOR_NOT_FOUND")
+	counts, err := repos.Survivors.CountByOperation(ctx, mumbai, []string{"offices/kolkata/operations/op1"})
+	if err != nil || len(counts) != 0 {
+		t.Errorf("mumbai-scoped count of kolkata's survivors = %v, %v", counts, err)
 	}
 }
 
@@ -217,7 +265,7 @@ func TestConcurrentUpdatesWithTheSameEtagExactlyOneWins(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			_, results[i] = repos.Locations.Update(ctx, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) {
+			_, results[i] = repos.Locations.Update(ctx, all, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) {
 				if err := domain.CheckEtag("location", l.Name(), l.Meta, etag); err != nil {
 					return nil, err
 				}
@@ -239,7 +287,7 @@ func TestConcurrentUpdatesWithTheSameEtagExactlyOneWins(t *testing.T) {
 	if wins != 1 {
 		t.Fatalf("%d writers won, want exactly 1: %v", wins, results)
 	}
-	got, _ := repos.Locations.Get(ctx, "mumbai", "loc1")
+	got, _ := repos.Locations.Get(ctx, all, "mumbai", "loc1")
 	if got.Version != 2 {
 		t.Errorf("version = %d, want 2", got.Version)
 	}
@@ -261,7 +309,7 @@ func TestConcurrentUpdatesWithoutEtagAllApply(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			_, results[i] = repos.Locations.Update(ctx, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) {
+			_, results[i] = repos.Locations.Update(ctx, all, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) {
 				l.Notes += fmt.Sprintf("[%d]", i)
 				return l, nil
 			})
@@ -272,7 +320,7 @@ func TestConcurrentUpdatesWithoutEtagAllApply(t *testing.T) {
 	if err := errors.Join(results...); err != nil {
 		t.Fatalf("an update without etag lost its race for good: %v", err)
 	}
-	got, _ := repos.Locations.Get(ctx, "mumbai", "loc1")
+	got, _ := repos.Locations.Get(ctx, all, "mumbai", "loc1")
 	if got.Version != 1+writers || len(got.Notes) != writers*len("[0]") {
 		t.Errorf("version %d notes %q: each change must apply to the others' results", got.Version, got.Notes)
 	}
@@ -292,16 +340,16 @@ func TestDeleteRacingAnUpdateNeverLosesTheUpdate(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		<-start
-		_, updateErr = repos.Locations.Update(ctx, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) { return l, nil })
+		_, updateErr = repos.Locations.Update(ctx, all, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) { return l, nil })
 	}()
 	go func() {
 		defer wg.Done()
 		<-start
-		deleteErr = repos.Locations.Delete(ctx, "mumbai", "loc1", 1)
+		deleteErr = repos.Locations.Delete(ctx, all, "mumbai", "loc1", 1)
 	}()
 	close(start)
 	wg.Wait()
-	_, getErr := repos.Locations.Get(ctx, "mumbai", "loc1")
+	_, getErr := repos.Locations.Get(ctx, all, "mumbai", "loc1")
 	switch {
 	case deleteErr == nil:
 		// The delete went first: the update must have found nothing.
@@ -326,14 +374,14 @@ func TestUpdateFunctionErrorStoresNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	boom := errors.New("refused")
-	_, err := repos.Locations.Update(ctx, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) {
+	_, err := repos.Locations.Update(ctx, all, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) {
 		l.Notes = "changed"
 		return nil, boom
 	})
 	if !errors.Is(err, boom) {
 		t.Errorf("err = %v, want the function's error", err)
 	}
-	got, _ := repos.Locations.Get(ctx, "mumbai", "loc1")
+	got, _ := repos.Locations.Get(ctx, all, "mumbai", "loc1")
 	if got.Notes != "" || got.Version != 1 {
 		t.Errorf("stored despite the error: %+v", got)
 	}
@@ -346,17 +394,17 @@ func TestDeleteOnlyAtTheLoadedVersion(t *testing.T) {
 	if err := repos.Locations.Create(ctx, newLocation(t, "mumbai", "loc1", t0)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := repos.Locations.Update(ctx, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) { return l, nil }); err != nil {
+	if _, err := repos.Locations.Update(ctx, all, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) { return l, nil }); err != nil {
 		t.Fatal(err)
 	}
-	wantKind(t, repos.Locations.Delete(ctx, "mumbai", "loc1", 1), errs.KindAborted, "ETAG_MISMATCH")
-	if err := repos.Locations.Delete(ctx, "mumbai", "loc1", 2); err != nil {
+	wantKind(t, repos.Locations.Delete(ctx, all, "mumbai", "loc1", 1), errs.KindAborted, "ETAG_MISMATCH")
+	if err := repos.Locations.Delete(ctx, all, "mumbai", "loc1", 2); err != nil {
 		t.Fatalf("delete at the current version: %v", err)
 	}
 	if n, _ := db.Collection(mongodb.LocationsCollection).CountDocuments(ctx, bson.D{}); n != 0 {
 		t.Errorf("%d documents left", n)
 	}
-	wantKind(t, repos.Locations.Delete(ctx, "mumbai", "loc1", 2), errs.KindNotFound, "LOCATION_NOT_FOUND")
+	wantKind(t, repos.Locations.Delete(ctx, all, "mumbai", "loc1", 2), errs.KindNotFound, "LOCATION_NOT_FOUND")
 }
 
 func TestListPagesFiltersAndOrders(t *testing.T) {
@@ -372,7 +420,7 @@ func TestListPagesFiltersAndOrders(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	q := domain.ListQuery{Offices: []string{"mumbai"}, QueryKey: "offices/mumbai", PageSize: 3, Now: t0}
+	q := domain.ListQuery{Scope: mumbai, QueryKey: "offices/mumbai", PageSize: 3, Now: t0}
 	var ids []string
 	for {
 		page, err := repos.Locations.List(ctx, q)
@@ -392,7 +440,7 @@ func TestListPagesFiltersAndOrders(t *testing.T) {
 		t.Errorf("default order (create_time desc) over pages = %v, want %v", ids, want)
 	}
 	page, err := repos.Locations.List(ctx, domain.ListQuery{
-		Offices: []string{"mumbai"}, QueryKey: "offices/mumbai", Now: t0,
+		Scope: mumbai, QueryKey: "offices/mumbai", Now: t0,
 		Filter: `status = CONFIRMED`, OrderBy: "create_time",
 	})
 	if err != nil {
@@ -405,7 +453,7 @@ func TestListPagesFiltersAndOrders(t *testing.T) {
 	if want := []string{"loc0", "loc2", "loc4", "loc6"}; !reflect.DeepEqual(ids, want) {
 		t.Errorf("confirmed, oldest first = %v, want %v", ids, want)
 	}
-	_, err = repos.Locations.List(ctx, domain.ListQuery{Offices: []string{"mumbai"}, QueryKey: "offices/mumbai", Now: t0, Filter: `legal_name = "x"`})
+	_, err = repos.Locations.List(ctx, domain.ListQuery{Scope: mumbai, QueryKey: "offices/mumbai", Now: t0, Filter: `legal_name = "x"`})
 	wantKind(t, err, errs.KindInvalidArgument, "INVALID_FILTER")
 }
 
@@ -421,7 +469,7 @@ func TestSurvivorCountsByOperationInOneAggregation(t *testing.T) {
 	if err := repos.Survivors.Create(ctx, newSurvivor(t, "kolkata", "s9", "op1", 30, t0)); err != nil {
 		t.Fatal(err)
 	}
-	counts, err := repos.Survivors.CountByOperation(ctx, []string{"mumbai"},
+	counts, err := repos.Survivors.CountByOperation(ctx, mumbai,
 		[]string{"offices/mumbai/operations/op1", "offices/mumbai/operations/op2", "offices/mumbai/operations/op3"})
 	if err != nil {
 		t.Fatal(err)
@@ -430,7 +478,7 @@ func TestSurvivorCountsByOperationInOneAggregation(t *testing.T) {
 	if !reflect.DeepEqual(counts, want) {
 		t.Errorf("counts = %v, want %v", counts, want)
 	}
-	counts, err = repos.Survivors.CountByOperation(ctx, []string{"mumbai"}, []string{"offices/kolkata/operations/op1"})
+	counts, err = repos.Survivors.CountByOperation(ctx, mumbai, []string{"offices/kolkata/operations/op1"})
 	if err != nil || len(counts) != 0 {
 		t.Errorf("mumbai count of kolkata's operation = %v, %v", counts, err)
 	}
@@ -472,7 +520,7 @@ func TestSurvivorCWCStatusFilter(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.filter, func(t *testing.T) {
 			page, err := repos.Survivors.List(ctx, domain.ListQuery{
-				Offices: []string{"mumbai"}, QueryKey: "offices/mumbai", Now: now, Filter: tc.filter, OrderBy: "pseudonym",
+				Scope: mumbai, QueryKey: "offices/mumbai", Now: now, Filter: tc.filter, OrderBy: "pseudonym",
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -4,11 +4,21 @@
 // operations, survivors) of the service's own database; documents are bson
 // structs of this package, kept apart from the domain types.
 //
-// Every query carries the office in its filter, so a record of another office
-// is never read, and with a sharded cluster every query is targeted. Changes
+// Every query carries the caller's office scope in its filter ({office:
+// {$in: scope}}, with the record's own office for a read by name), so a
+// record of an office the caller does not hold is never read, not even to
+// be refused: it is NOT_FOUND with the message of an absent one. With a
+// sharded cluster every query is targeted. Changes
 // use optimistic concurrency: a document's version must still be the one
 // loaded for a replace or delete to apply. Only single-document writes and
 // the aggregation stages FerretDB v1 supports ($match, $group) are used.
+//
+// A survivor's protected identity (legal name, date of birth, family
+// contact, address, photo) is encrypted field by field before it reaches
+// the database (a Cipher, in production a fieldcrypt.Keyring with the
+// office's keys), each ciphertext bound to the record's name and the field,
+// and stored as binary. Duplicates are found through a keyed hash of the
+// normalised legal name and date of birth (identity_index), never plaintext.
 //
 // FerretDB v1 runs a filtered update or delete as a query followed by a
 // write by _id, so its version filter alone is not a compare-and-swap: two
@@ -46,13 +56,20 @@ const (
 	SurvivorsCollection  = "survivors"
 )
 
-// mapping tells the generic store how a domain record T and its document D relate.
+// mapping tells the generic store how a domain record T and its document D
+// relate. The conversions may fail (a survivor's fields are encrypted and
+// decrypted on the way); their errors never carry field values.
 type mapping[T, D any] struct {
 	kind       string // "location"
 	collection string // resource collection in names, e.g. "locations"
-	toDoc      func(*T) *D
-	fromDoc    func(*D) *T
+	toDoc      func(*T) (*D, error)
+	fromDoc    func(*D) (*T, error)
 	meta       func(*T) *domain.Meta
+}
+
+// infallible adapts a conversion that cannot fail to a mapping's.
+func infallible[A, B any](f func(*A) *B) func(*A) (*B, error) {
+	return func(a *A) (*B, error) { return f(a), nil }
 }
 
 // store is the repository logic shared by the three collections.
@@ -66,13 +83,23 @@ type store[T, D any] struct {
 
 func (s *store[T, D]) name(office, id string) string { return domain.Name(office, s.m.collection, id) }
 
-func key(office, id string) bson.D {
-	return bson.D{{Key: "_id", Value: id}, {Key: "office", Value: office}}
+// key is the filter of one record read by name within the caller's scope:
+// its id, and its office only if the scope holds it. A record of an office
+// outside the scope matches nothing, exactly like an absent one.
+func key(scope domain.Scope, office, id string) bson.D {
+	return bson.D{
+		{Key: "_id", Value: id},
+		{Key: "office", Value: bson.D{{Key: "$eq", Value: office}, {Key: "$in", Value: scope.Offices()}}},
+	}
 }
 
 func (s *store[T, D]) create(ctx context.Context, rec *T) error {
 	meta := s.m.meta(rec)
-	if _, err := s.coll.InsertOne(ctx, s.m.toDoc(rec)); err != nil {
+	doc, err := s.m.toDoc(rec)
+	if err != nil {
+		return err
+	}
+	if _, err := s.coll.InsertOne(ctx, doc); err != nil {
 		if mongostore.IsDuplicateKey(err) {
 			return domain.AlreadyExists(s.m.kind, s.name(meta.Office, meta.ID))
 		}
@@ -81,25 +108,25 @@ func (s *store[T, D]) create(ctx context.Context, rec *T) error {
 	return nil
 }
 
-func (s *store[T, D]) get(ctx context.Context, office, id string) (*T, error) {
+func (s *store[T, D]) get(ctx context.Context, scope domain.Scope, office, id string) (*T, error) {
 	var doc D
-	err := s.coll.FindOne(ctx, key(office, id)).Decode(&doc)
+	err := s.coll.FindOne(ctx, key(scope, office, id)).Decode(&doc)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, domain.NotFound(s.m.kind, s.name(office, id))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find %s: %w", s.m.kind, err)
 	}
-	return s.m.fromDoc(&doc), nil
+	return s.m.fromDoc(&doc)
 }
 
 // update applies fn to the stored record and replaces the document only if
 // its version is still the one loaded, bumping the version. A lost race is
 // retried with the fresh record; after updateAttempts it is ABORTED.
-func (s *store[T, D]) update(ctx context.Context, office, id string, fn domain.UpdateFunc[T]) (*T, error) {
+func (s *store[T, D]) update(ctx context.Context, scope domain.Scope, office, id string, fn domain.UpdateFunc[T]) (*T, error) {
 	defer s.locks.Lock(office + "/" + id)()
 	for range updateAttempts {
-		cur, err := s.get(ctx, office, id)
+		cur, err := s.get(ctx, scope, office, id)
 		if err != nil {
 			return nil, err
 		}
@@ -110,8 +137,12 @@ func (s *store[T, D]) update(ctx context.Context, office, id string, fn domain.U
 		}
 		meta := s.m.meta(next)
 		meta.ID, meta.Office, meta.Version = id, office, loaded+1
-		filter := append(key(office, id), bson.E{Key: "version", Value: loaded})
-		res, err := s.coll.ReplaceOne(ctx, filter, s.m.toDoc(next))
+		doc, err := s.m.toDoc(next)
+		if err != nil {
+			return nil, err
+		}
+		filter := append(key(scope, office, id), bson.E{Key: "version", Value: loaded})
+		res, err := s.coll.ReplaceOne(ctx, filter, doc)
 		if err != nil {
 			return nil, fmt.Errorf("replace %s: %w", s.m.kind, err)
 		}
@@ -123,9 +154,9 @@ func (s *store[T, D]) update(ctx context.Context, office, id string, fn domain.U
 }
 
 // delete removes the document if it is still at version.
-func (s *store[T, D]) delete(ctx context.Context, office, id string, version int64) error {
+func (s *store[T, D]) delete(ctx context.Context, scope domain.Scope, office, id string, version int64) error {
 	defer s.locks.Lock(office + "/" + id)()
-	filter := append(key(office, id), bson.E{Key: "version", Value: version})
+	filter := append(key(scope, office, id), bson.E{Key: "version", Value: version})
 	res, err := s.coll.DeleteOne(ctx, filter)
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", s.m.kind, err)
@@ -133,7 +164,7 @@ func (s *store[T, D]) delete(ctx context.Context, office, id string, version int
 	if res.DeletedCount == 1 {
 		return nil
 	}
-	if _, err := s.get(ctx, office, id); err != nil {
+	if _, err := s.get(ctx, scope, office, id); err != nil {
 		return err
 	}
 	return domain.ConcurrentModification(s.m.kind, s.name(office, id))
@@ -141,7 +172,7 @@ func (s *store[T, D]) delete(ctx context.Context, office, id string, version int
 
 func (s *store[T, D]) list(ctx context.Context, q domain.ListQuery) (domain.Page[*T], error) {
 	page, err := listing.Find[D](ctx, s.coll, s.codec, s.spec(q), listing.Request{
-		Scope:     officeScope(q.Offices),
+		Scope:     officeScope(q.Scope),
 		Filter:    q.Filter,
 		OrderBy:   q.OrderBy,
 		PageToken: q.PageToken,
@@ -153,21 +184,17 @@ func (s *store[T, D]) list(ctx context.Context, q domain.ListQuery) (domain.Page
 	}
 	items := make([]*T, len(page.Items))
 	for i := range page.Items {
-		items[i] = s.m.fromDoc(&page.Items[i])
+		if items[i], err = s.m.fromDoc(&page.Items[i]); err != nil {
+			return domain.Page[*T]{}, err
+		}
 	}
 	return domain.Page[*T]{Items: items, NextPageToken: page.NextPageToken}, nil
 }
 
-// officeScope is the office restriction every list carries: equality for one
-// office (a targeted query), $in for several. An empty scope matches nothing.
-func officeScope(offices []string) bson.D {
-	if len(offices) == 1 {
-		return bson.D{{Key: "office", Value: offices[0]}}
-	}
-	if offices == nil {
-		offices = []string{}
-	}
-	return bson.D{{Key: "office", Value: bson.D{{Key: "$in", Value: offices}}}}
+// officeScope is the office restriction every query over several records
+// carries: {office: {$in: scope}}. An empty scope matches nothing.
+func officeScope(scope domain.Scope) bson.D {
+	return bson.D{{Key: "office", Value: bson.D{{Key: "$in", Value: scope.Offices()}}}}
 }
 
 // index is an ascending compound index with an explicit name, so a changed

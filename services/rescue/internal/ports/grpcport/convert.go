@@ -150,6 +150,7 @@ func survivorFieldsIn(v *errs.Violations, s *rescuev1.Survivor, prefix string) d
 		DateOfBirth:       dateIn(s.GetDateOfBirth()),
 		FamilyContact:     s.GetFamilyContact(),
 		Address:           s.GetAddress(),
+		Photo:             s.GetPhoto(),
 		AgeAtRescue:       int(s.GetAgeAtRescue()),
 		Gender:            enumIn[domain.Gender](s.GetGender(), rescuev1.Gender_name, "GENDER_"),
 		Citizenship:       s.GetCitizenship(),
@@ -177,21 +178,22 @@ func dateIn(d *date.Date) *domain.Date {
 	return &domain.Date{Year: int(d.GetYear()), Month: int(d.GetMonth()), Day: int(d.GetDay())}
 }
 
-func survivorOut(s *domain.Survivor, now time.Time) *rescuev1.Survivor {
+// survivorOut converts a survivor for a caller. Its protected identity is
+// included only when showIdentity (the caller holds one of IdentityRoles);
+// otherwise those fields are absent and identity_withheld says so. An erased
+// identity is absent for everyone, with identity_erase_time set.
+func survivorOut(s *domain.Survivor, now time.Time, showIdentity bool) *rescuev1.Survivor {
 	out := &rescuev1.Survivor{
-		Name:          s.Name(),
-		Pseudonym:     s.Pseudonym,
-		LegalName:     s.LegalName,
-		FamilyContact: s.FamilyContact,
-		Address:       s.Address,
-		AgeAtRescue:   int32(s.AgeAtRescue),
-		Minor:         s.Minor(),
-		Gender:        enumOut[rescuev1.Gender](s.Gender, rescuev1.Gender_value, "GENDER_"),
-		Citizenship:   s.Citizenship,
-		OriginRegion:  s.OriginRegion,
-		Languages:     s.Languages,
-		RescueTime:    timeOut(s.RescueTime),
-		Operation:     s.Operation,
+		Name:         s.Name(),
+		Pseudonym:    s.Pseudonym,
+		AgeAtRescue:  int32(s.AgeAtRescue),
+		Minor:        s.Minor(),
+		Gender:       enumOut[rescuev1.Gender](s.Gender, rescuev1.Gender_value, "GENDER_"),
+		Citizenship:  s.Citizenship,
+		OriginRegion: s.OriginRegion,
+		Languages:    s.Languages,
+		RescueTime:   timeOut(s.RescueTime),
+		Operation:    s.Operation,
 		RecruiterRelation: enumOut[rescuev1.RecruiterRelation](s.RecruiterRelation, rescuev1.RecruiterRelation_value,
 			"RECRUITER_RELATION_"),
 		LegalBasis: &rescuev1.LegalBasis{
@@ -207,11 +209,22 @@ func survivorOut(s *domain.Survivor, now time.Time) *rescuev1.Survivor {
 		UpdatedBy:             s.UpdatedBy,
 		Etag:                  s.Etag(),
 	}
-	if s.DateOfBirth != nil {
-		out.DateOfBirth = &date.Date{Year: int32(s.DateOfBirth.Year), Month: int32(s.DateOfBirth.Month), Day: int32(s.DateOfBirth.Day)}
-	}
 	for _, m := range s.MeansOfControl {
 		out.MeansOfControl = append(out.MeansOfControl, enumOut[rescuev1.MeansOfControl](m, rescuev1.MeansOfControl_value, "MEANS_OF_CONTROL_"))
+	}
+	if s.Erasure != nil {
+		out.IdentityEraseTime = timeOut(s.Erasure.Time)
+	}
+	if !showIdentity {
+		out.IdentityWithheld = true
+		return out
+	}
+	out.LegalName, out.FamilyContact, out.Address = s.LegalName, s.FamilyContact, s.Address
+	if len(s.Photo) > 0 {
+		out.Photo = append([]byte(nil), s.Photo...)
+	}
+	if s.DateOfBirth != nil {
+		out.DateOfBirth = &date.Date{Year: int32(s.DateOfBirth.Year), Month: int32(s.DateOfBirth.Month), Day: int32(s.DateOfBirth.Day)}
 	}
 	return out
 }

@@ -60,7 +60,7 @@ func TestSurvivorTranslatesBothWays(t *testing.T) {
 	rescue := time.Date(2025, 3, 14, 8, 0, 0, 0, time.UTC)
 	in := &rescuev1.Survivor{
 		Pseudonym: "Asha", LegalName: "L", DateOfBirth: &date.Date{Year: 2009, Month: 1, Day: 2}, FamilyContact: "F",
-		Address: "A", AgeAtRescue: 16, Gender: rescuev1.Gender_GENDER_TRANSGENDER_OR_NONCONFORMING, Citizenship: "BD",
+		Address: "A", Photo: []byte("\xFF\xD8\xFF\xE0jfif"), AgeAtRescue: 16, Gender: rescuev1.Gender_GENDER_TRANSGENDER_OR_NONCONFORMING, Citizenship: "BD",
 		OriginRegion: "Khulna", Languages: []string{"bn"}, RescueTime: timestamppb.New(rescue),
 		MeansOfControl:    []rescuev1.MeansOfControl{rescuev1.MeansOfControl_MEANS_OF_CONTROL_FALSE_PROMISES},
 		RecruiterRelation: rescuev1.RecruiterRelation_RECRUITER_RELATION_INTIMATE_PARTNER,
@@ -76,7 +76,7 @@ func TestSurvivorTranslatesBothWays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := survivorOut(s, rescue.Add(40*time.Hour))
+	out := survivorOut(s, rescue.Add(40*time.Hour), true)
 	want := proto.Clone(in).(*rescuev1.Survivor)
 	want.Name, want.Operation, want.Minor = "offices/mumbai/survivors/s1", "offices/mumbai/operations/o1", true
 	want.CwcProductionStatus = rescuev1.CwcProductionStatus_CWC_PRODUCTION_STATUS_PRODUCED_LATE
@@ -85,6 +85,23 @@ func TestSurvivorTranslatesBothWays(t *testing.T) {
 	want.CreatedBy, want.UpdatedBy, want.Etag = "priya", "priya", "1"
 	if !proto.Equal(out, want) {
 		t.Errorf("out\n%v\nwant\n%v", out, want)
+	}
+
+	withheld := survivorOut(s, rescue.Add(40*time.Hour), false)
+	want.LegalName, want.DateOfBirth, want.FamilyContact, want.Address, want.Photo = "", nil, "", "", nil
+	want.IdentityWithheld = true
+	if !proto.Equal(withheld, want) {
+		t.Errorf("withheld\n%v\nwant\n%v", withheld, want)
+	}
+
+	at := rescue.Add(41 * time.Hour)
+	if err := s.EraseIdentity(domain.Change{Actor: "dir", Time: at, Reason: "served"}); err != nil {
+		t.Fatal(err)
+	}
+	erased := survivorOut(s, at, true)
+	if erased.GetLegalName() != "" || erased.GetDateOfBirth() != nil || erased.GetPhoto() != nil || erased.GetIdentityWithheld() ||
+		!erased.GetIdentityEraseTime().AsTime().Equal(at) || erased.GetPseudonym() != "Asha" {
+		t.Errorf("erased survivor = %v", erased)
 	}
 }
 
@@ -121,6 +138,12 @@ func TestUpdateMask(t *testing.T) {
 		{[]string{"operation"}, nil, "immutable"},
 		{[]string{"name"}, nil, "identifier"},
 		{[]string{"etag"}, nil, "check the version"},
+		{[]string{"office"}, nil, "never moves to another office"},
+		{[]string{"created_by"}, nil, "output only"},
+		{[]string{"create_time"}, nil, "output only"},
+		{[]string{"identity_withheld"}, nil, "output only"},
+		{[]string{"identity_erase_time"}, nil, "output only"},
+		{[]string{"photo", "legal_name"}, []domain.SurvivorField{"photo", "legal_name"}, ""},
 		{[]string{"legal_basis.nonsense"}, nil, "has no field"},
 		{[]string{"survivor.pseudonym"}, nil, "has no field"},
 	}

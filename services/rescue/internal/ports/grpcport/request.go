@@ -2,6 +2,8 @@ package grpcport
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,8 +13,11 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
+	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/errs"
 	"github.com/justiceops/justice/services/platform/idempotency"
+	"github.com/justiceops/justice/services/platform/identity"
 	"github.com/justiceops/justice/services/platform/resname"
 )
 
@@ -29,8 +34,10 @@ func (s *Server) name(name, collection, field string) (office, id string, err er
 	return office, id, nil
 }
 
-// createParent parses the parent of a Create: exactly one existing office.
-func (s *Server) createParent(parent string) (string, error) {
+// createParent parses the parent of a Create: exactly one existing office
+// that the caller holds. An office the caller does not hold is NOT_FOUND
+// OFFICE_NOT_FOUND with the message of one that does not exist.
+func (s *Server) createParent(ctx context.Context, parent string) (string, error) {
 	office, err := resname.ParseParent(parent, "parent")
 	if err != nil {
 		return "", err
@@ -40,26 +47,22 @@ func (s *Server) createParent(parent string) (string, error) {
 			"parent offices/- is for List only; create in one office, e.g. offices/mumbai",
 			errs.FieldViolation{Field: "parent", Description: "must be offices/{office} for a create; offices/- is for List only"})
 	}
-	if _, err := s.offices.Get(office); err != nil {
+	if _, err := auth.OfficeScope(identity.FromContext(ctx), office, s.offices.Codes()); err != nil {
 		return "", err
 	}
 	return office, nil
 }
 
-// listScope parses the parent of a List: one existing office, or offices/-
-// for every configured office.
-func (s *Server) listScope(parent string) ([]string, error) {
+// listScope parses the parent of a List into the offices it covers: one
+// office the caller holds, or offices/- for every office the caller holds
+// (auth.OfficeScope). The repositories restrict the query to the caller's
+// offices again, in the database filter.
+func (s *Server) listScope(ctx context.Context, parent string) ([]string, error) {
 	office, err := resname.ParseParent(parent, "parent")
 	if err != nil {
 		return nil, err
 	}
-	if office == resname.AllOffices {
-		return s.offices.Codes(), nil
-	}
-	if _, err := s.offices.Get(office); err != nil {
-		return nil, err
-	}
-	return []string{office}, nil
+	return auth.OfficeScope(identity.FromContext(ctx), office, s.offices.Codes())
 }
 
 // reference parses a name a new record holds (operation.location,
@@ -131,6 +134,9 @@ func updateMask[F ~string](mask *fieldmaskpb.FieldMask, resource proto.Message, 
 			if !slices.Contains(fields, F(path)) {
 				fields = append(fields, F(path))
 			}
+		case path == "office" || strings.HasPrefix(path, "office."):
+			v.Add("update_mask", "field %q cannot be updated: the office is part of the record's name and a record never "+
+				"moves to another office; updatable fields: %s", truncate(path, 60), list)
 		case knownPath(desc, path):
 			v.Add("update_mask", "field %q %s; updatable fields: %s", path, whyNotUpdatable(desc, path), list)
 		default:
@@ -202,6 +208,7 @@ func required(v *errs.Violations, field string, present bool) {
 // the first call runs it, a retry returns the first result, the same
 // request_id with another payload is refused. fn receives the attempt: the id
 // reserved for a new record and whether an earlier attempt may have applied.
+// Stored responses are encrypted with the office's keys.
 func idempotent[R any, PR interface {
 	*R
 	proto.Message
@@ -209,7 +216,8 @@ func idempotent[R any, PR interface {
 	fn func(ctx context.Context, a idempotency.Attempt) (PR, error)) (PR, error) {
 	resp := PR(new(R))
 	key := idempotency.Key{Method: method, Office: office, RequestID: requestID}
-	err := s.idem.Do(ctx, key, req, resp, func(ctx context.Context, a idempotency.Attempt) (proto.Message, error) {
+	store := s.idem.WithAEAD(officeAEAD{keys: s.keys, office: office})
+	err := store.Do(ctx, key, req, resp, func(ctx context.Context, a idempotency.Attempt) (proto.Message, error) {
 		out, err := fn(ctx, a)
 		if err != nil {
 			return nil, err
@@ -228,3 +236,68 @@ func checkRequestID(id string) error {
 
 // protoMessage is a request message, fingerprinted by the idempotency store.
 type protoMessage = proto.Message
+
+// Keys are the service's office keys, as the port uses them: to encrypt the
+// responses the idempotency store keeps, and to key the fingerprint of a
+// request that carries survivor identity. *fieldcrypt.Keyring implements it.
+type Keys interface {
+	// Encrypt encrypts plaintext with office's current key, bound to associatedData.
+	Encrypt(office string, plaintext, associatedData []byte) ([]byte, error)
+	// Decrypt decrypts what Encrypt made for office and associatedData.
+	Decrypt(office string, ciphertext, associatedData []byte) ([]byte, error)
+	// BlindIndex returns a keyed hash of the normalised parts.
+	BlindIndex(parts ...string) (string, error)
+}
+
+// officeAEAD is the idempotency.AEAD of one office's keys.
+type officeAEAD struct {
+	keys   Keys
+	office string
+}
+
+func (a officeAEAD) Encrypt(plaintext, associatedData []byte) ([]byte, error) {
+	return a.keys.Encrypt(a.office, plaintext, associatedData)
+}
+
+func (a officeAEAD) Decrypt(ciphertext, associatedData []byte) ([]byte, error) {
+	return a.keys.Decrypt(a.office, ciphertext, associatedData)
+}
+
+// createSurvivorFingerprint returns what the idempotency store fingerprints
+// for a CreateSurvivorRequest: the request with its protected identity
+// replaced by one keyed hash of it.
+//
+// Why: the store keeps an unkeyed SHA-256 of the request for a day, to tell
+// a retry from another request with the same request_id. The other fields of
+// a survivor are stored in clear, so with a copy of the database that hash
+// would let someone test guesses of a legal name and date of birth offline.
+// Keyed, it cannot be tested without the service's keys, and two requests
+// still fingerprint alike exactly when their identity fields are equal.
+func createSurvivorFingerprint(keys Keys, req *rescuev1.CreateSurvivorRequest) (*rescuev1.CreateSurvivorRequest, error) {
+	sv := req.GetSurvivor()
+	if sv == nil {
+		return req, nil
+	}
+	id := &rescuev1.Survivor{
+		LegalName: sv.GetLegalName(), DateOfBirth: sv.GetDateOfBirth(), FamilyContact: sv.GetFamilyContact(),
+		Address: sv.GetAddress(), Photo: sv.GetPhoto(),
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(id)
+	if err != nil {
+		return nil, errs.Internal(fmt.Errorf("grpcport: fingerprint: %w", err))
+	}
+	if len(b) == 0 {
+		return req, nil
+	}
+	// The identity is hashed first so the keyed hash is computed over a
+	// fixed-size hex string, which BlindIndex's normalisation leaves as it is.
+	sum := sha256.Sum256(b)
+	keyed, err := keys.BlindIndex("idempotency fingerprint", hex.EncodeToString(sum[:]))
+	if err != nil {
+		return nil, errs.Internal(fmt.Errorf("grpcport: fingerprint: %w", err))
+	}
+	out := proto.CloneOf(req)
+	s := out.GetSurvivor()
+	s.LegalName, s.DateOfBirth, s.FamilyContact, s.Address, s.Photo = keyed, nil, "", "", nil
+	return out, nil
+}

@@ -5,6 +5,13 @@
 // errors, which the platform server interceptor turns into statuses with
 // ErrorInfo reasons and field violations.
 //
+// Access is decided in three places. Policy (policy.go) says which roles may
+// call each RPC; the platform's auth interceptors enforce it, and audit the
+// survivor RPCs, before a handler runs. The office scope (which offices'
+// records a caller reaches) is enforced by the application in every
+// repository query. Field visibility is enforced here: survivors' protected
+// identity goes out only to IdentityRoles, and only they may set it.
+//
 // Nothing here logs request or response bodies: survivor identity never
 // leaves the handler except in the response.
 package grpcport
@@ -12,12 +19,14 @@ package grpcport
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
 	"github.com/justiceops/justice/services/platform/errs"
 	"github.com/justiceops/justice/services/platform/idempotency"
+	"github.com/justiceops/justice/services/platform/identity"
 	"github.com/justiceops/justice/services/platform/office"
 	"github.com/justiceops/justice/services/rescue/internal/app"
 	"github.com/justiceops/justice/services/rescue/internal/domain"
@@ -30,13 +39,16 @@ type Server struct {
 	app     *app.Application
 	offices *office.Registry
 	idem    *idempotency.Store
+	keys    Keys
 }
 
 var _ rescuev1.RescueServiceServer = (*Server)(nil)
 
-// New returns the gRPC API over the application.
-func New(application *app.Application, offices *office.Registry, idem *idempotency.Store) *Server {
-	return &Server{app: application, offices: offices, idem: idem}
+// New returns the gRPC API over the application. keys encrypt the responses
+// the idempotency store keeps and key the fingerprints of requests that
+// carry survivor identity (see Keys).
+func New(application *app.Application, offices *office.Registry, idem *idempotency.Store, keys Keys) *Server {
+	return &Server{app: application, offices: offices, idem: idem, keys: keys}
 }
 
 // transitionRequest is what every lifecycle request has.
@@ -75,7 +87,7 @@ func (s *Server) transitionTarget(req transitionRequest, collection string) (app
 
 // CreateLocation implements rescuev1.RescueServiceServer.
 func (s *Server) CreateLocation(ctx context.Context, req *rescuev1.CreateLocationRequest) (*rescuev1.Location, error) {
-	office, err := s.createParent(req.GetParent())
+	office, err := s.createParent(ctx, req.GetParent())
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +126,7 @@ func (s *Server) GetLocation(ctx context.Context, req *rescuev1.GetLocationReque
 
 // ListLocations implements rescuev1.RescueServiceServer.
 func (s *Server) ListLocations(ctx context.Context, req *rescuev1.ListLocationsRequest) (*rescuev1.ListLocationsResponse, error) {
-	offices, err := s.listScope(req.GetParent())
+	offices, err := s.listScope(ctx, req.GetParent())
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +226,7 @@ func (s *Server) DismissLocation(ctx context.Context, req *rescuev1.DismissLocat
 
 // CreateOperation implements rescuev1.RescueServiceServer.
 func (s *Server) CreateOperation(ctx context.Context, req *rescuev1.CreateOperationRequest) (*rescuev1.Operation, error) {
-	office, err := s.createParent(req.GetParent())
+	office, err := s.createParent(ctx, req.GetParent())
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +266,7 @@ func (s *Server) GetOperation(ctx context.Context, req *rescuev1.GetOperationReq
 
 // ListOperations implements rescuev1.RescueServiceServer.
 func (s *Server) ListOperations(ctx context.Context, req *rescuev1.ListOperationsRequest) (*rescuev1.ListOperationsResponse, error) {
-	offices, err := s.listScope(req.GetParent())
+	offices, err := s.listScope(ctx, req.GetParent())
 	if err != nil {
 		return nil, err
 	}
@@ -361,9 +373,37 @@ func (s *Server) AbortOperation(ctx context.Context, req *rescuev1.AbortOperatio
 
 // Survivors.
 
+// showIdentity reports whether the caller may see survivors' protected identity.
+func showIdentity(ctx context.Context) bool { return SeesIdentity(identity.FromContext(ctx)) }
+
+// checkIdentityWrite refuses, with PERMISSION_DENIED naming the first such
+// field, a caller outside IdentityRoles who sets a protected identity field:
+// who may not see the identity may not write it either (nor overwrite or
+// clear it through an update mask).
+func checkIdentityWrite(ctx context.Context, fields []domain.SurvivorField) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	p := identity.FromContext(ctx)
+	if SeesIdentity(p) {
+		return nil
+	}
+	return errs.PermissionDenied("IDENTITY_FIELD_NOT_ALLOWED",
+		"survivor.%s is protected identity: only the roles %s may set it, and the caller holds %s",
+		fields[0], strings.Join(IdentityRoles, ", "), rolesOf(p)).
+		WithMetadata("field", "survivor."+string(fields[0]))
+}
+
+func rolesOf(p identity.Principal) string {
+	if len(p.Roles) == 0 {
+		return "no role"
+	}
+	return strings.Join(p.Roles, ", ")
+}
+
 // CreateSurvivor implements rescuev1.RescueServiceServer.
 func (s *Server) CreateSurvivor(ctx context.Context, req *rescuev1.CreateSurvivorRequest) (*rescuev1.Survivor, error) {
-	office, err := s.createParent(req.GetParent())
+	office, err := s.createParent(ctx, req.GetParent())
 	if err != nil {
 		return nil, err
 	}
@@ -375,14 +415,23 @@ func (s *Server) CreateSurvivor(ctx context.Context, req *rescuev1.CreateSurvivo
 	reference(&v, req.GetSurvivor().GetOperation(), domain.CollectionOperations, "survivor.operation")
 	cmd := app.CreateSurvivor{Office: office, Operation: req.GetSurvivor().GetOperation(),
 		Fields: survivorFieldsIn(&v, req.GetSurvivor(), "survivor")}
+	if err := checkIdentityWrite(ctx, cmd.Fields.IdentitySet()); err != nil {
+		return nil, err
+	}
 	if err := invalid(v, s.app.CheckCreateSurvivor(cmd)); err != nil {
 		return nil, err
 	}
+	fingerprint := req
+	if req.GetRequestId() != "" {
+		if fingerprint, err = createSurvivorFingerprint(s.keys, req); err != nil {
+			return nil, err
+		}
+	}
 	// The idempotency key keeps only the new record's name: a stored full
-	// response would be a second, unencrypted copy of the survivor's
-	// identity. A retry reads the record back instead.
+	// response would be a second copy of the survivor's identity. A retry
+	// reads the record back instead.
 	var created *domain.Survivor
-	ref, err := idempotent(ctx, s, rescuev1.RescueService_CreateSurvivor_FullMethodName, office, req.GetRequestId(), req,
+	ref, err := idempotent(ctx, s, rescuev1.RescueService_CreateSurvivor_FullMethodName, office, req.GetRequestId(), fingerprint,
 		func(ctx context.Context, a idempotency.Attempt) (*rescuev1.Survivor, error) {
 			cmd.ID, cmd.Retry = a.ID, a.Retry
 			sv, err := s.app.CreateSurvivor(ctx, cmd)
@@ -396,15 +445,20 @@ func (s *Server) CreateSurvivor(ctx context.Context, req *rescuev1.CreateSurvivo
 		return nil, err
 	}
 	if created == nil {
-		refOffice, id, ok := domain.SplitName(ref.GetName(), domain.CollectionSurvivors)
-		if !ok {
-			return nil, errs.Internal(fmt.Errorf("grpcport.CreateSurvivor: stored response names %q", ref.GetName()))
-		}
-		if created, err = s.app.GetSurvivor(ctx, refOffice, id); err != nil {
+		if created, err = s.readBack(ctx, "CreateSurvivor", ref); err != nil {
 			return nil, err
 		}
 	}
-	return survivorOut(created, s.app.Now()), nil
+	return survivorOut(created, s.app.Now(), showIdentity(ctx)), nil
+}
+
+// readBack reads the survivor a stored idempotent response names.
+func (s *Server) readBack(ctx context.Context, method string, ref *rescuev1.Survivor) (*domain.Survivor, error) {
+	office, id, ok := domain.SplitName(ref.GetName(), domain.CollectionSurvivors)
+	if !ok {
+		return nil, errs.Internal(fmt.Errorf("grpcport.%s: stored response names %q", method, ref.GetName()))
+	}
+	return s.app.GetSurvivor(ctx, office, id)
 }
 
 // GetSurvivor implements rescuev1.RescueServiceServer.
@@ -417,12 +471,12 @@ func (s *Server) GetSurvivor(ctx context.Context, req *rescuev1.GetSurvivorReque
 	if err != nil {
 		return nil, err
 	}
-	return survivorOut(sv, s.app.Now()), nil
+	return survivorOut(sv, s.app.Now(), showIdentity(ctx)), nil
 }
 
 // ListSurvivors implements rescuev1.RescueServiceServer.
 func (s *Server) ListSurvivors(ctx context.Context, req *rescuev1.ListSurvivorsRequest) (*rescuev1.ListSurvivorsResponse, error) {
-	offices, err := s.listScope(req.GetParent())
+	offices, err := s.listScope(ctx, req.GetParent())
 	if err != nil {
 		return nil, err
 	}
@@ -433,10 +487,10 @@ func (s *Server) ListSurvivors(ctx context.Context, req *rescuev1.ListSurvivorsR
 	if err != nil {
 		return nil, err
 	}
-	now := s.app.Now()
+	now, show := s.app.Now(), showIdentity(ctx)
 	resp := &rescuev1.ListSurvivorsResponse{NextPageToken: page.NextPageToken}
 	for _, sv := range page.Items {
-		resp.Survivors = append(resp.Survivors, survivorOut(sv, now))
+		resp.Survivors = append(resp.Survivors, survivorOut(sv, now, show))
 	}
 	return resp, nil
 }
@@ -454,6 +508,15 @@ func (s *Server) UpdateSurvivor(ctx context.Context, req *rescuev1.UpdateSurvivo
 	if err != nil {
 		return nil, err
 	}
+	var protected []domain.SurvivorField
+	for _, f := range fields {
+		if domain.IsIdentityField(f) {
+			protected = append(protected, f)
+		}
+	}
+	if err := checkIdentityWrite(ctx, protected); err != nil {
+		return nil, err
+	}
 	var v errs.Violations
 	values := survivorFieldsIn(&v, req.GetSurvivor(), "survivor")
 	if err := onlyMasked(v, "survivor", fields).Err(); err != nil {
@@ -465,5 +528,57 @@ func (s *Server) UpdateSurvivor(ctx context.Context, req *rescuev1.UpdateSurvivo
 	if err != nil {
 		return nil, err
 	}
-	return survivorOut(sv, s.app.Now()), nil
+	return survivorOut(sv, s.app.Now(), showIdentity(ctx)), nil
+}
+
+// EraseSurvivorIdentity implements rescuev1.RescueServiceServer. Like
+// CreateSurvivor, the idempotency key keeps only the survivor's name and a
+// retry reads the record back, so the answer is always rendered for the
+// caller who asks.
+func (s *Server) EraseSurvivorIdentity(ctx context.Context, req *rescuev1.EraseSurvivorIdentityRequest) (*rescuev1.Survivor, error) {
+	t, err := s.transitionTarget(req, domain.CollectionSurvivors)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.app.CheckEraseSurvivorIdentity(t); err != nil {
+		return nil, err
+	}
+	var erased *domain.Survivor
+	ref, err := idempotent(ctx, s, rescuev1.RescueService_EraseSurvivorIdentity_FullMethodName, t.Office, t.RequestID, req,
+		func(ctx context.Context, a idempotency.Attempt) (*rescuev1.Survivor, error) {
+			t.Retry = a.Retry
+			sv, err := s.app.EraseSurvivorIdentity(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			erased = sv
+			return &rescuev1.Survivor{Name: sv.Name()}, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	if erased == nil {
+		if erased, err = s.readBack(ctx, "EraseSurvivorIdentity", ref); err != nil {
+			return nil, err
+		}
+	}
+	return survivorOut(erased, s.app.Now(), showIdentity(ctx)), nil
+}
+
+// FindSurvivorDuplicates implements rescuev1.RescueServiceServer. The answer
+// names survivors by resource name and pseudonym only, whatever the caller's role.
+func (s *Server) FindSurvivorDuplicates(ctx context.Context, req *rescuev1.FindSurvivorDuplicatesRequest) (*rescuev1.FindSurvivorDuplicatesResponse, error) {
+	office, id, err := s.name(req.GetName(), domain.CollectionSurvivors, "name")
+	if err != nil {
+		return nil, err
+	}
+	refs, err := s.app.FindSurvivorDuplicates(ctx, office, id)
+	if err != nil {
+		return nil, err
+	}
+	resp := &rescuev1.FindSurvivorDuplicatesResponse{}
+	for _, r := range refs {
+		resp.PossibleDuplicates = append(resp.PossibleDuplicates, &rescuev1.SurvivorReference{Name: r.Name(), Pseudonym: r.Pseudonym})
+	}
+	return resp, nil
 }
