@@ -20,6 +20,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	auditv1 "github.com/justiceops/justice/proto/gen/go/justice/audit/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
@@ -28,18 +29,31 @@ import (
 	"github.com/justiceops/justice/services/platform/ratelimit"
 )
 
-// fakeRescue answers GetSurvivor and remembers the metadata of each call.
+// fakeRescue answers GetSurvivor (and, in headers_test.go, the calls that
+// take request_id and etag) and remembers the metadata of each call and the
+// requests it got.
 type fakeRescue struct {
 	rescuev1.UnimplementedRescueServiceServer
-	mu    sync.Mutex
-	calls []metadata.MD
+	mu       sync.Mutex
+	calls    []metadata.MD
+	requests []proto.Message
+	// deadline is how long the last GetSurvivor call had left.
+	deadline time.Duration
 }
 
 func (f *fakeRescue) GetSurvivor(ctx context.Context, req *rescuev1.GetSurvivorRequest) (*rescuev1.Survivor, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
 	f.mu.Lock()
 	f.calls = append(f.calls, md)
+	f.requests = append(f.requests, req)
+	if d, ok := ctx.Deadline(); ok {
+		f.deadline = time.Until(d)
+	}
 	f.mu.Unlock()
+	if strings.HasSuffix(req.GetName(), "/slow") {
+		<-ctx.Done()
+		return nil, status.FromContextError(ctx.Err()).Err()
+	}
 	return &rescuev1.Survivor{Name: req.GetName(), Pseudonym: "Asha", Etag: "v1"}, nil
 }
 
@@ -75,8 +89,9 @@ type testEdge struct {
 }
 
 // newTestEdge runs an edge in front of fake rescue and audit services, with
-// a local issuer's keys as the accepted tokens.
-func newTestEdge(t *testing.T, limit ratelimit.Config) testEdge {
+// a local issuer's keys as the accepted tokens; edits change its
+// configuration first.
+func newTestEdge(t *testing.T, limit ratelimit.Config, edits ...func(*Config)) testEdge {
 	t.Helper()
 	issuer, err := auth.LoadOrCreateIssuer(t.TempDir(), "edge-test", "justice")
 	if err != nil {
@@ -101,6 +116,9 @@ func newTestEdge(t *testing.T, limit ratelimit.Config) testEdge {
 		HTTPAddr: "127.0.0.1:0", RescueAddr: lis.Addr().String(), MaxBodyBytes: 1 << 20,
 		RequestTimeout: 5 * time.Second, ShutdownTimeout: time.Second,
 		Auth: issuer.Config(), RateLimit: limit,
+	}
+	for _, edit := range edits {
+		edit(&cfg)
 	}
 	e, err := New(context.Background(), cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {

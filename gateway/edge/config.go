@@ -8,6 +8,13 @@
 // metadata; no other caller header can reach the services as metadata except
 // X-Request-Id. Each caller (token subject) is rate limited (429 with
 // Retry-After above the limit).
+//
+// The Idempotency-Key and If-Match headers become the request_id and etag
+// fields of the gRPC request itself (a stale etag from If-Match is 412
+// Precondition Failed); responses carry ETag, and creates answer 201 with
+// Location. Browsers on the origins of CORS_ALLOWED_ORIGINS may call the
+// edge. Each request has a deadline: HTTP_REQUEST_TIMEOUT, or its route's in
+// HTTP_ROUTE_TIMEOUTS. /openapi.json describes every route.
 package edge
 
 import (
@@ -16,6 +23,7 @@ import (
 	"time"
 
 	"github.com/justiceops/justice/services/platform/auth"
+	"github.com/justiceops/justice/services/platform/config"
 	"github.com/justiceops/justice/services/platform/logging"
 	"github.com/justiceops/justice/services/platform/ratelimit"
 )
@@ -28,10 +36,20 @@ type Config struct {
 	RescueAddr string `env:"RESCUE_ADDR, default=127.0.0.1:9001"`
 	// MaxBodyBytes caps a request body; larger bodies get 413.
 	MaxBodyBytes int64 `env:"HTTP_MAX_BODY_BYTES, default=1048576"`
-	// RequestTimeout bounds each proxied call.
+	// RequestTimeout bounds each request, unless RouteTimeouts says otherwise
+	// for its route; the deadline travels to the services, and a request
+	// past it is 504.
 	RequestTimeout time.Duration `env:"HTTP_REQUEST_TIMEOUT, default=15s"`
+	// RouteTimeouts gives some routes their own timeout instead of
+	// RequestTimeout: comma-separated "METHOD PATH=DURATION" entries, e.g.
+	// "GET /v1/offices/*/survivors=5s,POST /v1/offices/*/survivors/*:eraseIdentity=30s".
+	// METHOD is GET, POST, PATCH, DELETE or *; * in PATH is one segment; the
+	// first matching entry applies. Empty: RequestTimeout everywhere.
+	RouteTimeouts string `env:"HTTP_ROUTE_TIMEOUTS"`
 	// ShutdownTimeout bounds the drain of in-flight requests on shutdown.
 	ShutdownTimeout time.Duration `env:"HTTP_SHUTDOWN_TIMEOUT, default=15s"`
+	// CORS says which browser origins may call the edge (CORS_ALLOWED_ORIGINS).
+	CORS CORSConfig
 	// Auth says which bearer tokens the edge accepts (AUTH_*): in production
 	// an OIDC issuer (AUTH_OIDC_ISSUER_URL), locally the stack's own issuer
 	// (AUTH_KEYS_FILE with AUTH_ISSUER). Every route except /healthz, /readyz
@@ -63,5 +81,21 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("HTTP_SHUTDOWN_TIMEOUT=%s: must be a positive duration, e.g. 15s", c.ShutdownTimeout)
 	}
+	if _, err := c.routeTimeouts(); err != nil {
+		return err
+	}
 	return nil
+}
+
+// routeTimeouts parses RouteTimeouts against the edge's routes.
+func (c Config) routeTimeouts() ([]routeTimeout, error) {
+	table, err := routes()
+	if err != nil {
+		return nil, fmt.Errorf("edge.Config.routeTimeouts: %w", err)
+	}
+	rts, err := parseRouteTimeouts(c.RouteTimeouts, table)
+	if err != nil {
+		return nil, config.Invalid("HTTP_ROUTE_TIMEOUTS", c.RouteTimeouts, err.Error())
+	}
+	return rts, nil
 }

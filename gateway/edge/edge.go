@@ -36,6 +36,7 @@ type backend struct {
 type Edge struct {
 	cfg      Config
 	logger   *slog.Logger
+	timeouts []routeTimeout
 	backends []backend
 	handler  http.Handler
 }
@@ -47,12 +48,24 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Edge, error) {
 	if err := cfg.RateLimit.Validate(); err != nil {
 		return nil, fmt.Errorf("edge.New: %w", err)
 	}
+	if err := cfg.CORS.Validate(); err != nil {
+		return nil, fmt.Errorf("edge.New: %w", err)
+	}
+	table, err := routes()
+	if err != nil {
+		return nil, fmt.Errorf("edge.New: %w", err)
+	}
+	timeouts, err := cfg.routeTimeouts()
+	if err != nil {
+		return nil, fmt.Errorf("edge.New: %w", err)
+	}
 	verifier, err := auth.NewVerifier(ctx, cfg.Auth)
 	if err != nil {
 		return nil, fmt.Errorf("edge.New: %w", err)
 	}
-	e := &Edge{cfg: cfg, logger: logger}
-	rescueConn, err := grpcclient.Dial(cfg.RescueAddr)
+	e := &Edge{cfg: cfg, logger: logger, timeouts: timeouts}
+	// The interceptor maps Idempotency-Key and If-Match onto the requests.
+	rescueConn, err := grpcclient.Dial(cfg.RescueAddr, grpc.WithChainUnaryInterceptor(mapHeadersUnary(table)))
 	if err != nil {
 		return nil, fmt.Errorf("edge.New: rescue: %w", err)
 	}
@@ -75,7 +88,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Edge, error) {
 		runtime.WithErrorHandler(handleError),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
-		runtime.WithForwardResponseOption(forwardResponse),
+		runtime.WithForwardResponseOption(table.forwardResponse),
 		runtime.WithDisableHTTPMethodOverride(),
 	)
 	for _, b := range e.backends {
@@ -96,13 +109,15 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Edge, error) {
 	})
 	root.HandleFunc("GET /readyz", e.ready)
 
-	// Outermost first: trace, request id, access log, deadline, then the
-	// caller's identity and rate, and only then is the body read.
-	var h http.Handler = root
+	// Outermost first: trace, request id, access log, CORS (preflights carry
+	// no token), deadline, then the caller's identity and rate, and only then
+	// is the body read.
+	var h http.Handler = withConditionalHeaders(root)
 	h = limitBody(h, cfg.MaxBodyBytes)
 	h = rateLimit(h, ratelimit.New(cfg.RateLimit), cfg.RateLimit)
 	h = authenticate(h, verifier)
-	h = withTimeout(h, cfg.RequestTimeout)
+	h = withTimeouts(h, cfg.RequestTimeout, timeouts)
+	h = cors(h, cfg.CORS.AllowedOrigins)
 	h = accessLog(h, logger)
 	h = withRequestID(h)
 	e.handler = otelhttp.NewHandler(h, "edge",
@@ -168,7 +183,7 @@ func incomingHeader(key string) (string, bool) {
 
 // forwardResponse shapes successful responses: 201 Created with Location for
 // Create methods, and the resource's etag as the ETag header.
-func forwardResponse(ctx context.Context, w http.ResponseWriter, m proto.Message) error {
+func (t routeTable) forwardResponse(ctx context.Context, w http.ResponseWriter, m proto.Message) error {
 	fields := m.ProtoReflect().Descriptor().Fields()
 	if f := fields.ByName("etag"); f != nil && f.Kind() == protoreflect.StringKind {
 		if etag := m.ProtoReflect().Get(f).String(); etag != "" {
@@ -176,7 +191,7 @@ func forwardResponse(ctx context.Context, w http.ResponseWriter, m proto.Message
 		}
 	}
 	method, _ := runtime.RPCMethod(ctx)
-	if i := strings.LastIndex(method, "/"); i >= 0 && strings.HasPrefix(method[i+1:], "Create") {
+	if rt := t[method]; rt != nil && rt.created {
 		if f := fields.ByName("name"); f != nil && f.Kind() == protoreflect.StringKind {
 			w.Header().Set("Location", "/v1/"+m.ProtoReflect().Get(f).String())
 		}

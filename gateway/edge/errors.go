@@ -54,6 +54,23 @@ func HTTPStatus(c codes.Code) int {
 
 // writeError renders st as the edge's JSON error with the given HTTP status.
 func writeError(ctx context.Context, w http.ResponseWriter, httpStatus int, st *status.Status) {
+	body := newErrorBody(ctx, httpStatus, st)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Del("Trailer")
+	if st.Code() == codes.Unauthenticated {
+		w.Header().Set("WWW-Authenticate", bearerChallenge(st))
+	}
+	if after, ok := retryAfter(st); ok {
+		w.Header().Set("Retry-After", after)
+	}
+	w.WriteHeader(httpStatus)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // JSON, not HTML: keep "<token>" readable
+	_ = enc.Encode(body)
+}
+
+// newErrorBody is the JSON error of st with the given HTTP status.
+func newErrorBody(ctx context.Context, httpStatus int, st *status.Status) errorBody {
 	body := errorBody{
 		Code:    httpStatus,
 		Status:  codeName(st.Code()),
@@ -68,18 +85,7 @@ func writeError(ctx context.Context, w http.ResponseWriter, httpStatus int, st *
 		}
 		body.Details = append(body.Details, raw)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Del("Trailer")
-	if st.Code() == codes.Unauthenticated {
-		w.Header().Set("WWW-Authenticate", bearerChallenge(st))
-	}
-	if after, ok := retryAfter(st); ok {
-		w.Header().Set("Retry-After", after)
-	}
-	w.WriteHeader(httpStatus)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false) // JSON, not HTML: keep "<token>" readable
-	_ = enc.Encode(body)
+	return body
 }
 
 // writeErr renders an error made at the edge (an *errs.Error, typically) in
@@ -217,7 +223,7 @@ func handleError(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, 
 		// field name is kept.
 		st = decodeError(st.Message())
 	}
-	writeError(ctx, w, HTTPStatus(st.Code()), st)
+	writeError(ctx, w, preconditionStatus(ctx, st), st)
 }
 
 var (

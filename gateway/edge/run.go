@@ -17,11 +17,13 @@ import (
 // Serve serves the edge on lis until ctx is done, then drains in-flight
 // requests for at most the configured shutdown timeout.
 func (e *Edge) Serve(ctx context.Context, lis net.Listener) error {
+	// The server's own timeouts leave room for the longest route deadline.
+	longest := longestTimeout(e.cfg.RequestTimeout, e.timeouts)
 	srv := &http.Server{
 		Handler:           e.handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       e.cfg.RequestTimeout + 5*time.Second,
-		WriteTimeout:      e.cfg.RequestTimeout + 5*time.Second,
+		ReadTimeout:       longest + 5*time.Second,
+		WriteTimeout:      longest + 5*time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(e.logger.Handler(), slog.LevelWarn),

@@ -339,7 +339,10 @@ func checkIdentityVisibility(t *testing.T, role string, r response) {
 }
 
 // checkRoutesMatchPolicy: the REST routes of /openapi.json and the policy
-// table name the same RPCs, so the matrix covers every route.
+// table name the same RPCs, so the matrix covers every route, and each
+// route's documented path is its google.api.http template, spelled out
+// (/v1/offices/{office}/survivors/{survivor}, never /v1/{name}). The edge's
+// public endpoints (security: [], no token) are not RPCs.
 func checkRoutesMatchPolicy(t *testing.T, policy auth.Policy) {
 	t.Helper()
 	raw, err := edge.MergedOpenAPI()
@@ -348,19 +351,27 @@ func checkRoutesMatchPolicy(t *testing.T, policy auth.Policy) {
 	}
 	var doc struct {
 		Paths map[string]map[string]struct {
-			OperationID string `json:"operationId"`
+			OperationID string            `json:"operationId"`
+			Security    *[]map[string]any `json:"security"`
 		} `json:"paths"`
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}
-	routes := map[string]bool{}
+	type documented struct{ verb, path string }
+	routes := map[string]documented{}
 	for path, ops := range doc.Paths {
 		for verb, op := range ops {
 			if op.OperationID == "" {
 				t.Errorf("OpenAPI %s %s has no operationId", verb, path)
 			}
-			routes[op.OperationID] = true
+			if op.Security != nil && len(*op.Security) == 0 {
+				if !slices.Contains([]string{"/healthz", "/readyz", "/openapi.json"}, path) {
+					t.Errorf("OpenAPI %s %s needs no token, but is not one of the edge's public endpoints", verb, path)
+				}
+				continue
+			}
+			routes[op.OperationID] = documented{strings.ToUpper(verb), path}
 		}
 	}
 	inPolicy := map[string]bool{}
@@ -368,8 +379,14 @@ func checkRoutesMatchPolicy(t *testing.T, policy auth.Policy) {
 		service, name, _ := strings.Cut(strings.TrimPrefix(method, "/"), "/")
 		id := service[strings.LastIndexByte(service, '.')+1:] + "_" + name
 		inPolicy[id] = true
-		if !routes[id] {
+		doc, ok := routes[id]
+		if !ok {
 			t.Errorf("policy entry %s has no REST route in /openapi.json", method)
+			continue
+		}
+		rule := restRouteOf(t, method)
+		if want := rule.documentedPath(); doc.verb != rule.verb || doc.path != want {
+			t.Errorf("%s: /openapi.json says %s %s, its google.api.http rule %s %s", method, doc.verb, doc.path, rule.verb, want)
 		}
 	}
 	for id := range routes {
@@ -377,6 +394,22 @@ func checkRoutesMatchPolicy(t *testing.T, policy auth.Policy) {
 			t.Errorf("REST route %s has no policy entry", id)
 		}
 	}
+}
+
+// documentedPath spells a template out as /openapi.json does: each * of a
+// {field=pattern} variable becomes {collection's singular}, e.g.
+// /v1/{name=offices/*/survivors/*}:eraseIdentity is
+// /v1/offices/{office}/survivors/{survivor}:eraseIdentity.
+func (r restRoute) documentedPath() string {
+	return templateVarRE.ReplaceAllStringFunc(r.template, func(v string) string {
+		segments := strings.Split(templateVarRE.FindStringSubmatch(v)[1], "/")
+		for i, s := range segments {
+			if s == "*" && i > 0 {
+				segments[i] = "{" + strings.TrimSuffix(segments[i-1], "s") + "}"
+			}
+		}
+		return strings.Join(segments, "/")
+	})
 }
 
 func shortMethod(full string) string { return full[strings.LastIndexByte(full, '/')+1:] }

@@ -270,6 +270,10 @@ func TestEndToEndThroughTheRESTEdge(t *testing.T) {
 		t.Errorf("illegal transition message %q does not name current and requested state", msg)
 	}
 
+	// The headers: If-Match carries the etag (a stale one is 412, not 409),
+	// Idempotency-Key the request id, on updates, creates and transitions.
+	checkConditionalHeaders(t, c, name, op)
+
 	// Unknown office: 404 that says so.
 	unk := c.must(404, "GET", "/v1/offices/chennai/survivors", nil)
 	if !strings.Contains(str(unk.Body, "message"), "chennai") {
@@ -376,5 +380,62 @@ func TestBadInputGetsAClearErrorAndChangesNothing(t *testing.T) {
 	}
 	if after := count(); after != before {
 		t.Errorf("bad input changed the database: %d survivors before, %d after", before, after)
+	}
+}
+
+// checkConditionalHeaders exercises If-Match and Idempotency-Key against the
+// real service: survivor is a survivor named "Asha R" (left so), op a
+// conducted operation (left closed).
+func checkConditionalHeaders(t *testing.T, c client, survivor, op string) {
+	t.Helper()
+	const patch = "?update_mask=pseudonym"
+	read := c.must(200, "GET", "/v1/"+survivor, nil)
+	etag := read.Header.Get("ETag")
+	if etag != `"`+str(read.Body, "etag")+`"` {
+		t.Fatalf("GET ETag header %q, body etag %q", etag, str(read.Body, "etag"))
+	}
+	upd := c.must(200, "PATCH", "/v1/"+survivor+patch, map[string]any{"pseudonym": "Asha Q"}, "If-Match", etag)
+	if upd.Header.Get("ETag") == etag || upd.Header.Get("ETag") != `"`+str(upd.Body, "etag")+`"` {
+		t.Errorf("PATCH with If-Match: ETag %q after %q, body etag %q", upd.Header.Get("ETag"), etag, str(upd.Body, "etag"))
+	}
+	stale := c.must(412, "PATCH", "/v1/"+survivor+patch, map[string]any{"pseudonym": "Asha S"}, "If-Match", etag)
+	if stale.Body["status"] != "ABORTED" || reason(stale.Body) != "ETAG_MISMATCH" || stale.Body["code"] != float64(412) {
+		t.Errorf("stale If-Match: %s", stale.Raw)
+	}
+	// The weak form of the current etag, and back to the name the test expects.
+	c.must(200, "PATCH", "/v1/"+survivor+patch, map[string]any{"pseudonym": "Asha R"}, "If-Match", "W/"+upd.Header.Get("ETag"))
+
+	// Idempotency-Key on a create: a retry is the first result.
+	body := survivorBody(str(read.Body, "operation"), "Keyed", 30)
+	first := c.must(201, "POST", "/v1/offices/mumbai/survivors", body, "Idempotency-Key", "e2e-key-1")
+	retry := c.must(201, "POST", "/v1/offices/mumbai/survivors", body, "Idempotency-Key", "e2e-key-1")
+	if str(first.Body, "name") == "" || str(retry.Body, "name") != str(first.Body, "name") {
+		t.Errorf("retried keyed create: %s then %s", str(first.Body, "name"), str(retry.Body, "name"))
+	}
+	// The key and request_id are the same thing: the query's request_id finds it.
+	byQuery := c.must(201, "POST", "/v1/offices/mumbai/survivors?request_id=e2e-key-1", body)
+	if str(byQuery.Body, "name") != str(first.Body, "name") {
+		t.Errorf("request_id=e2e-key-1 after Idempotency-Key e2e-key-1 made %s, want %s", str(byQuery.Body, "name"), str(first.Body, "name"))
+	}
+	reused := c.must(400, "POST", "/v1/offices/mumbai/survivors", survivorBody(str(read.Body, "operation"), "Other", 31), "Idempotency-Key", "e2e-key-1")
+	if reason(reused.Body) != "REQUEST_ID_REUSED" {
+		t.Errorf("same key, another payload: %s", reused.Raw)
+	}
+	conflict := c.must(400, "POST", "/v1/offices/mumbai/survivors?request_id=e2e-other", body, "Idempotency-Key", "e2e-key-1")
+	if reason(conflict.Body) != "REQUEST_ID_CONFLICT" {
+		t.Errorf("key and another request_id: %s", conflict.Raw)
+	}
+	bad := c.must(400, "POST", "/v1/offices/mumbai/survivors", body, "Idempotency-Key", "not a key")
+	if reason(bad.Body) != "INVALID_REQUEST_ID" || !strings.Contains(str(bad.Body, "message"), "Idempotency-Key") {
+		t.Errorf("malformed key: %s", bad.Raw)
+	}
+
+	// A transition with both: stale If-Match is 412; then it runs once.
+	opEtag := c.must(200, "GET", "/v1/"+op, nil).Header.Get("ETag")
+	c.must(412, "POST", "/v1/"+op+":close", map[string]any{"reason": "done"}, "If-Match", `"stale"`, "Idempotency-Key", "e2e-close-1")
+	closed := c.must(200, "POST", "/v1/"+op+":close", map[string]any{"reason": "done"}, "If-Match", opEtag, "Idempotency-Key", "e2e-close-2")
+	again := c.must(200, "POST", "/v1/"+op+":close", map[string]any{"reason": "done"}, "If-Match", opEtag, "Idempotency-Key", "e2e-close-2")
+	if str(closed.Body, "status") != "OPERATION_STATUS_CLOSED" || str(again.Body, "etag") != str(closed.Body, "etag") {
+		t.Errorf("keyed close then its retry: %s then %s", closed.Raw, again.Raw)
 	}
 }
