@@ -22,9 +22,11 @@ import (
 	"net"
 	"time"
 
+	"github.com/justiceops/justice/gateway/insights"
 	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/config"
 	"github.com/justiceops/justice/services/platform/logging"
+	"github.com/justiceops/justice/services/platform/office"
 	"github.com/justiceops/justice/services/platform/ratelimit"
 )
 
@@ -32,6 +34,8 @@ import (
 type Config struct {
 	// HTTPAddr is where the REST edge listens.
 	HTTPAddr string `env:"HTTP_ADDR, default=127.0.0.1:8080"`
+	// GRPCAddr is where the edge serves its own gRPC API (InsightsService).
+	GRPCAddr string `env:"GATEWAY_GRPC_ADDR, default=127.0.0.1:9090"`
 	// RescueAddr is the rescue service's gRPC address.
 	RescueAddr string `env:"RESCUE_ADDR, default=127.0.0.1:9001"`
 	// MaxBodyBytes caps a request body; larger bodies get 413.
@@ -58,6 +62,12 @@ type Config struct {
 	// RateLimit bounds each caller's request rate, keyed by the token's
 	// subject (RATE_LIMIT_RPS, RATE_LIMIT_BURST); above it the edge answers 429.
 	RateLimit ratelimit.Config
+	// Offices lists the offices (OFFICES_FILE; default Mumbai and Kolkata),
+	// over which the cross-office metrics are merged.
+	Offices office.Config
+	// Insights configures the cross-office metrics fan-out
+	// (INSIGHTS_SOURCE_TIMEOUT, INSIGHTS_SUPPRESSION_K).
+	Insights insights.Config
 	// Log configures the structured logger.
 	Log logging.Config
 }
@@ -66,6 +76,7 @@ type Config struct {
 func (c Config) Validate() error {
 	for _, a := range []struct{ name, value string }{
 		{"HTTP_ADDR", c.HTTPAddr},
+		{"GATEWAY_GRPC_ADDR", c.GRPCAddr},
 		{"RESCUE_ADDR", c.RescueAddr},
 	} {
 		if _, _, err := net.SplitHostPort(a.value); err != nil {

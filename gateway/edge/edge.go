@@ -16,10 +16,15 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/justiceops/justice/gateway/insights"
 	auditv1 "github.com/justiceops/justice/proto/gen/go/justice/audit/v1"
+	insightsv1 "github.com/justiceops/justice/proto/gen/go/justice/insights/v1"
+	metricsv1 "github.com/justiceops/justice/proto/gen/go/justice/metrics/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
 	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/grpcclient"
+	"github.com/justiceops/justice/services/platform/grpcserver"
+	"github.com/justiceops/justice/services/platform/office"
 	"github.com/justiceops/justice/services/platform/ratelimit"
 	"github.com/justiceops/justice/services/platform/requestid"
 )
@@ -39,6 +44,8 @@ type Edge struct {
 	timeouts []routeTimeout
 	backends []backend
 	handler  http.Handler
+	verifier *auth.Verifier
+	insights *insights.Server
 }
 
 // New builds the token verifier and the per-caller rate limiter, dials the
@@ -63,7 +70,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Edge, error) {
 	if err != nil {
 		return nil, fmt.Errorf("edge.New: %w", err)
 	}
-	e := &Edge{cfg: cfg, logger: logger, timeouts: timeouts}
+	registry, err := office.LoadRegistry(cfg.Offices)
+	if err != nil {
+		return nil, fmt.Errorf("edge.New: %w", err)
+	}
+	e := &Edge{cfg: cfg, logger: logger, timeouts: timeouts, verifier: verifier}
 	// The interceptor maps Idempotency-Key and If-Match onto the requests.
 	rescueConn, err := grpcclient.Dial(cfg.RescueAddr, grpc.WithChainUnaryInterceptor(mapHeadersUnary(table)))
 	if err != nil {
@@ -99,6 +110,23 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Edge, error) {
 			}
 		}
 	}
+	// The cross-office API is the edge's own: it fans out to every service's
+	// MetricsSourceService. The next service's metrics are one more Source.
+	icfg := cfg.Insights
+	if icfg == (insights.Config{}) {
+		// Built in code rather than loaded from the environment: the defaults.
+		icfg = insights.DefaultConfig()
+	}
+	if err := icfg.Validate(); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("edge.New: %w", err)
+	}
+	e.insights = insights.New(icfg, registry,
+		insights.Source{Name: "rescue", Client: metricsv1.NewMetricsSourceServiceClient(rescueConn)})
+	if err := insightsv1.RegisterInsightsServiceHandlerServer(ctx, mux, e.insights); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("edge.New: register insights: %w", err)
+	}
 
 	root := http.NewServeMux()
 	root.Handle("/v1/", mux)
@@ -123,6 +151,21 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Edge, error) {
 	e.handler = otelhttp.NewHandler(h, "edge",
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + routeOf(r) }))
 	return e, nil
+}
+
+// AttachGRPC serves the InsightsService on srv, for gRPC callers, behind the
+// same token verification and the insights policy. srv must have been built
+// with GRPCServerOptions.
+func (e *Edge) AttachGRPC(srv *grpcserver.Server) {
+	insightsv1.RegisterInsightsServiceServer(srv.GRPC(), e.insights)
+	srv.Health().SetServingStatus(insightsv1.InsightsService_ServiceDesc.ServiceName, grpc_health_v1.HealthCheckResponse_SERVING)
+}
+
+// GRPCServerOptions are the interceptors of the edge's gRPC server: token
+// verification and the insights policy (nothing there touches survivor
+// records, so there is nothing to audit; denials are logged).
+func (e *Edge) GRPCServerOptions() []grpc.ServerOption {
+	return auth.ServerOptions(e.verifier, insights.Policy(), nil, nil)
 }
 
 // Handler returns the edge's http.Handler.

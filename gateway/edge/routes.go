@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	auditv1 "github.com/justiceops/justice/proto/gen/go/justice/audit/v1"
+	insightsv1 "github.com/justiceops/justice/proto/gen/go/justice/insights/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
 )
 
@@ -22,6 +23,7 @@ func servedServices() []protoreflect.ServiceDescriptor {
 	return []protoreflect.ServiceDescriptor{
 		rescuev1.File_justice_rescue_v1_rescue_service_proto.Services().ByName("RescueService"),
 		auditv1.File_justice_audit_v1_audit_proto.Services().ByName("AuditService"),
+		insightsv1.File_justice_insights_v1_insights_proto.Services().ByName("InsightsService"),
 	}
 }
 

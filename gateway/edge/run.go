@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/justiceops/justice/services/platform/grpcserver"
 	"github.com/justiceops/justice/services/platform/logging"
 	"github.com/justiceops/justice/services/platform/telemetry"
 )
@@ -67,6 +68,25 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("edge.Run: listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
-	logger.InfoContext(ctx, "gateway listening", slog.String("http", "http://"+lis.Addr().String()), slog.String("rescue", cfg.RescueAddr))
-	return e.Serve(ctx, lis)
+	gsrv := grpcserver.New(grpcserver.Config{Addr: cfg.GRPCAddr}, logger, ErrorDomain, e.GRPCServerOptions()...)
+	e.AttachGRPC(gsrv)
+	glis, err := gsrv.Listen()
+	if err != nil {
+		_ = lis.Close()
+		return fmt.Errorf("edge.Run: listen on GATEWAY_GRPC_ADDR %s: %w", cfg.GRPCAddr, err)
+	}
+	logger.InfoContext(ctx, "gateway listening", slog.String("http", "http://"+lis.Addr().String()),
+		slog.String("grpc", glis.Addr().String()), slog.String("rescue", cfg.RescueAddr))
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	grpcErr := make(chan error, 1)
+	go func() {
+		err := gsrv.Serve(ctx, glis)
+		cancel() // one server stopping stops the other
+		grpcErr <- err
+	}()
+	httpErr := e.Serve(ctx, lis)
+	cancel()
+	return errors.Join(httpErr, <-grpcErr)
 }

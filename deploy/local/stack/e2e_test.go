@@ -27,7 +27,7 @@ var generous = ratelimit.Config{RPS: 100000, Burst: 100000}
 func startStack(t *testing.T, dir string, edit ...func(*stack.Config, **slog.Logger)) *stack.Stack {
 	t.Helper()
 	cfg := stack.Config{
-		DataDir: dir, StoreAddr: "127.0.0.1:0", RescueAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
+		DataDir: dir, StoreAddr: "127.0.0.1:0", RescueAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", GatewayGRPCAddr: "127.0.0.1:0",
 		Reflection: true, AuthIssuer: "justice-local", AuthAudience: "justice", RateLimit: generous,
 	}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
@@ -186,7 +186,9 @@ func TestEndToEndThroughTheRESTEdge(t *testing.T) {
 	op := seedOperation(c, "mumbai")
 
 	// Create, with a request id, then retry it: same resource, no duplicate.
-	first := c.must(201, "POST", "/v1/offices/mumbai/survivors?request_id=e2e-create-1", survivorBody(op, "Asha", 16))
+	// One body for the create and its retry: a retry resends the same request.
+	asha := survivorBody(op, "Asha", 16)
+	first := c.must(201, "POST", "/v1/offices/mumbai/survivors?request_id=e2e-create-1", asha)
 	name := str(first.Body, "name")
 	if loc := first.Header.Get("Location"); loc != "/v1/"+name {
 		t.Errorf("Location header = %q, want /v1/%s", loc, name)
@@ -194,7 +196,7 @@ func TestEndToEndThroughTheRESTEdge(t *testing.T) {
 	if first.Header.Get("ETag") == "" {
 		t.Error("create response has no ETag header")
 	}
-	retry := c.must(201, "POST", "/v1/offices/mumbai/survivors?request_id=e2e-create-1", survivorBody(op, "Asha", 16))
+	retry := c.must(201, "POST", "/v1/offices/mumbai/survivors?request_id=e2e-create-1", asha)
 	if got := str(retry.Body, "name"); got != name {
 		t.Fatalf("retried create returned %s, want the first resource %s", got, name)
 	}

@@ -25,6 +25,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/justiceops/justice/gateway/edge"
+	"github.com/justiceops/justice/gateway/insights"
 	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/embedstore"
 	"github.com/justiceops/justice/services/platform/fieldcrypt"
@@ -47,6 +48,14 @@ type Config struct {
 	RescueAddr string `env:"RESCUE_GRPC_ADDR, default=127.0.0.1:9001"`
 	// HTTPAddr is the REST edge's address.
 	HTTPAddr string `env:"HTTP_ADDR, default=127.0.0.1:8080"`
+	// GatewayGRPCAddr is the edge's own gRPC address (InsightsService).
+	GatewayGRPCAddr string `env:"GATEWAY_GRPC_ADDR, default=127.0.0.1:9090"`
+	// CORS says which browser origins may call the REST edge (CORS_ALLOWED_ORIGINS).
+	CORS edge.CORSConfig
+	// RouteTimeouts gives REST routes their own timeouts (HTTP_ROUTE_TIMEOUTS).
+	RouteTimeouts string `env:"HTTP_ROUTE_TIMEOUTS"`
+	// Insights configures the cross-office metrics fan-out.
+	Insights insights.Config
 	// Reflection turns gRPC reflection on for the services.
 	Reflection bool `env:"GRPC_REFLECTION, default=true"`
 	// KeysDir holds the issuer's signing key and the encrypted Tink keysets;
@@ -79,6 +88,7 @@ func (c Config) Validate() error {
 	}
 	for _, a := range []struct{ name, value string }{
 		{"STORE_ADDR", c.StoreAddr}, {"RESCUE_GRPC_ADDR", c.RescueAddr}, {"HTTP_ADDR", c.HTTPAddr},
+		{"GATEWAY_GRPC_ADDR", c.GatewayGRPCAddr},
 	} {
 		if _, _, err := net.SplitHostPort(a.value); err != nil {
 			return fmt.Errorf("%s=%q: must be host:port, e.g. 127.0.0.1:8080", a.name, a.value)
@@ -143,9 +153,10 @@ func (c Config) Issuer() (*auth.Issuer, error) {
 
 // Addresses says where each part of a started stack listens.
 type Addresses struct {
-	Store  string // mongodb:// URI of the embedded store
-	Rescue string // host:port of the rescue gRPC service
-	HTTP   string // host:port of the REST edge
+	Store   string // mongodb:// URI of the embedded store
+	Rescue  string // host:port of the rescue gRPC service
+	HTTP    string // host:port of the REST edge
+	Gateway string // host:port of the edge's own gRPC API (insights)
 }
 
 // Stack is a running local stack.
@@ -236,6 +247,8 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Stack, err 
 		HTTPAddr: cfg.HTTPAddr, RescueAddr: s.Addrs.Rescue, MaxBodyBytes: 1 << 20,
 		RequestTimeout: 15 * time.Second, ShutdownTimeout: 10 * time.Second,
 		Auth: s.Issuer.Config(), RateLimit: cfg.RateLimit, Log: cfg.Log,
+		GRPCAddr: cfg.GatewayGRPCAddr, CORS: cfg.CORS, RouteTimeouts: cfg.RouteTimeouts,
+		Offices: cfg.Offices, Insights: cfg.Insights,
 	}
 	s.edge, err = edge.New(ctx, ecfg, logger)
 	if err != nil {
@@ -247,6 +260,17 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Stack, err 
 	}
 	s.Addrs.HTTP = hlis.Addr().String()
 	s.run("edge", func() error { return s.edge.Serve(ctx, hlis) })
+
+	// The edge's own gRPC API (cross-office insights).
+	gsrv := grpcserver.New(grpcserver.Config{Addr: cfg.GatewayGRPCAddr, Reflection: cfg.Reflection}, logger,
+		edge.ErrorDomain, s.edge.GRPCServerOptions()...)
+	s.edge.AttachGRPC(gsrv)
+	glis, err := gsrv.Listen()
+	if err != nil {
+		return s, fmt.Errorf("stack.Start: gateway gRPC on GATEWAY_GRPC_ADDR %s: %w", cfg.GatewayGRPCAddr, err)
+	}
+	s.Addrs.Gateway = glis.Addr().String()
+	s.run("gateway grpc", func() error { return gsrv.Serve(ctx, glis) })
 	return s, nil
 }
 

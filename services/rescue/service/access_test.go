@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	auditv1 "github.com/justiceops/justice/proto/gen/go/justice/audit/v1"
+	metricsv1 "github.com/justiceops/justice/proto/gen/go/justice/metrics/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
 	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/identity"
@@ -183,15 +184,27 @@ func matrixCalls() map[string]matrixCall {
 		auditv1.AuditService_ListAuditEntries_FullMethodName: func(t *testing.T, e *env, _ *matrixFixture, ctx context.Context) error {
 			return err(e.audit.ListAuditEntries(ctx, &auditv1.ListAuditEntriesRequest{Parent: "offices/mumbai"}))
 		},
+		metricsv1.MetricsSourceService_QueryMetrics_FullMethodName: func(t *testing.T, e *env, _ *matrixFixture, ctx context.Context) error {
+			return err(e.metrics.QueryMetrics(ctx, &metricsv1.QueryMetricsRequest{Offices: []string{"mumbai"}}))
+		},
+		metricsv1.MetricsSourceService_RebuildMetrics_FullMethodName: func(t *testing.T, e *env, _ *matrixFixture, ctx context.Context) error {
+			return err(e.metrics.RebuildMetrics(ctx, &metricsv1.RebuildMetricsRequest{Reason: "access matrix"}))
+		},
 	}
 }
+
+// serviceWide are the RPCs that act on every office at once: the caller
+// must hold every office, so one holding a single office is refused
+// (PERMISSION_DENIED) even in a role the policy allows.
+var serviceWide = map[string]bool{metricsv1.MetricsSourceService_RebuildMetrics_FullMethodName: true}
 
 // TestAccessMatrix calls every RPC of the policy table as every role, once
 // holding only the office of the records (mumbai) and once holding only
 // another office (kolkata). A role the policy allows gets OK in its own
 // office and NOT_FOUND in the other (the records do not exist for it); a
 // role it does not allow gets PERMISSION_DENIED in both, before any record
-// is read.
+// is read. A service-wide RPC is also called holding every office: a role
+// the policy allows gets OK there only, PERMISSION_DENIED holding one office.
 func TestAccessMatrix(t *testing.T) {
 	t.Parallel()
 	e := start(t)
@@ -210,15 +223,27 @@ func TestAccessMatrix(t *testing.T) {
 	f.survivor = e.matrixSurvivor(t, f.conducted.GetName())
 
 	for _, method := range methods {
+		holdings := []string{"mumbai", "kolkata"}
+		if serviceWide[method] {
+			holdings = append(holdings, "all")
+		}
 		for _, role := range auth.Roles() {
-			for _, office := range []string{"mumbai", "kolkata"} {
+			for _, office := range holdings {
 				caller := identity.Principal{Subject: role + "@" + office, Roles: []string{role}, Offices: []string{office}}
+				if office == "all" {
+					caller.Offices, caller.AllOffices = nil, true
+				}
 				want := codes.PermissionDenied
-				if policy.Allows(method, caller) == nil {
-					want = codes.OK
-					if office != "mumbai" {
-						want = codes.NotFound
+				switch {
+				case policy.Allows(method, caller) != nil:
+				case serviceWide[method]:
+					if office == "all" {
+						want = codes.OK
 					}
+				case office == "mumbai":
+					want = codes.OK
+				default:
+					want = codes.NotFound
 				}
 				name := fmt.Sprintf("%s/%s/%s", method[strings.LastIndex(method, "/")+1:], role, office)
 				t.Run(name, func(t *testing.T) {

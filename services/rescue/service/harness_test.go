@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	auditv1 "github.com/justiceops/justice/proto/gen/go/justice/audit/v1"
+	metricsv1 "github.com/justiceops/justice/proto/gen/go/justice/metrics/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
 	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/grpcclient"
@@ -64,7 +65,7 @@ const testIssuer = "https://issuer.rescue.test"
 var identitySecrets = []string{
 	legalName, "98200 11111", "Hidden Lane",
 	matrixLegalName, "Rukhsana Visibilitytest Begum", "Farzana Erasuretest", "Meera Duplicatetest Thakur",
-	rawLegalName, rawContactDigits, rawAddress, rotationLegalName, auditLegalName,
+	rawLegalName, rawContactDigits, rawAddress, rotationLegalName, auditLegalName, metricsLegalName,
 }
 
 // env is one rescue service on a real loopback listener, on its own database,
@@ -74,14 +75,18 @@ type env struct {
 	client rescuev1.RescueServiceClient
 	// anon calls without credentials; tests put a token in the context
 	// (ctxAs) or send none.
-	anon   rescuev1.RescueServiceClient
-	audit  auditv1.AuditServiceClient
-	db     *mongo.Database
-	logs   *syncBuffer
-	srv    *grpcserver.Server
-	svc    *service.Service
-	cfg    service.Config
-	issuer *auth.Issuer
+	anon  rescuev1.RescueServiceClient
+	audit auditv1.AuditServiceClient
+	// metrics calls the MetricsSourceService without credentials, like anon.
+	metrics metricsv1.MetricsSourceServiceClient
+	db      *mongo.Database
+	logs    *syncBuffer
+	srv     *grpcserver.Server
+	svc     *service.Service
+	cfg     service.Config
+	issuer  *auth.Issuer
+	// issuerDir holds the token issuer's key; cfg.Keys.KeysDir the offices' keys.
+	issuerDir string
 	// stop stops the server and waits for it; later calls do nothing.
 	stop func()
 }
@@ -92,6 +97,9 @@ type options struct {
 	db *mongo.Database
 	// serverOptions builds the server's options; nil means svc.ServerOptions().
 	serverOptions func(svc *service.Service, cfg service.Config, issuer *auth.Issuer) []grpc.ServerOption
+	// restartOf, when set, starts the service again as after a stop of
+	// that one: on its database, with its token issuer and its keys.
+	restartOf *env
 }
 
 // defaultCaller is who env.client calls as.
@@ -107,7 +115,11 @@ func startWith(t *testing.T, o options) *env {
 	// written its final lines.
 	t.Cleanup(func() { assertNoIdentityIn(t, "the service's logs", logs.String()) })
 
-	issuerDir := t.TempDir()
+	issuerDir, keysDir := t.TempDir(), t.TempDir()
+	if o.restartOf != nil {
+		o.restartOf.stop()
+		issuerDir, keysDir, o.db = o.restartOf.issuerDir, o.restartOf.cfg.Keys.KeysDir, o.restartOf.db
+	}
 	issuer, err := auth.LoadOrCreateIssuer(issuerDir, testIssuer, auth.DefaultAudience)
 	if err != nil {
 		t.Fatalf("LoadOrCreateIssuer: %v", err)
@@ -119,7 +131,7 @@ func startWith(t *testing.T, o options) *env {
 		"LOG_LEVEL":               "debug",
 		"AUTH_ISSUER":             testIssuer,
 		"AUTH_KEYS_FILE":          filepath.Join(issuerDir, auth.IssuerJWKSFile),
-		"KEYS_DIR":                t.TempDir(),
+		"KEYS_DIR":                keysDir,
 		"KEYS_CREATE":             "true",
 	}))
 	if err != nil {
@@ -160,7 +172,7 @@ func startWith(t *testing.T, o options) *env {
 		})
 	}
 	t.Cleanup(stop)
-	e := &env{db: db, logs: logs, srv: srv, svc: svc, cfg: cfg, issuer: issuer, stop: stop}
+	e := &env{db: db, logs: logs, srv: srv, svc: svc, cfg: cfg, issuer: issuer, issuerDir: issuerDir, stop: stop}
 	conn, err := grpcclient.Dial(lis.Addr().String(), grpc.WithPerRPCCredentials(auth.PerRPCCredentials(fixedToken(e.token(t, defaultCaller)))))
 	if err != nil {
 		t.Fatal(err)
@@ -174,6 +186,7 @@ func startWith(t *testing.T, o options) *env {
 	e.client = rescuev1.NewRescueServiceClient(conn)
 	e.anon = rescuev1.NewRescueServiceClient(anon)
 	e.audit = auditv1.NewAuditServiceClient(anon)
+	e.metrics = metricsv1.NewMetricsSourceServiceClient(anon)
 	return e
 }
 

@@ -3,6 +3,12 @@
 // standalone binary. It is importable so that the one-process local stack
 // (another module) can mount the service on its own server and store.
 //
+// Besides the RescueService and its AuditService, the service serves its
+// part of the cross-office metrics (justice.metrics.v1.MetricsSourceService)
+// from pre-aggregated counters that its writes keep up to date. New repairs
+// the counters (applies the changes a crash left pending) before the
+// service serves; Maintain repairs them again periodically.
+//
 // The service authenticates every call itself (bearer JWT, auth.Verifier),
 // authorizes it against its policy table, records survivor accesses in its
 // audit log (audit.Store, served to auditors by the AuditService) and keeps
@@ -26,6 +32,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	auditv1 "github.com/justiceops/justice/proto/gen/go/justice/audit/v1"
+	metricsv1 "github.com/justiceops/justice/proto/gen/go/justice/metrics/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
 	"github.com/justiceops/justice/services/platform/audit"
 	"github.com/justiceops/justice/services/platform/auth"
@@ -56,9 +63,14 @@ var HealthService = rescuev1.RescueService_ServiceDesc.ServiceName
 // reports its health.
 var AuditHealthService = auditv1.AuditService_ServiceDesc.ServiceName
 
+// MetricsHealthService is the name under which the service's
+// MetricsSourceService reports its health.
+var MetricsHealthService = metricsv1.MetricsSourceService_ServiceDesc.ServiceName
+
 // Policy returns the rescue service's access policy: the roles allowed to
-// call each RPC of the RescueService and its AuditService, and which calls
-// are audited. It is the table the service enforces.
+// call each RPC of the RescueService, its AuditService and its
+// MetricsSourceService, and which calls are audited. It is the table the
+// service enforces.
 func Policy() auth.Policy { return grpcport.Policy() }
 
 // IdentityRoles are the roles that see survivors' protected identity.
@@ -111,23 +123,40 @@ func LoadConfig(ctx context.Context, lookuper envconfig.Lookuper) (Config, error
 // Service is the rescue service, ready to be mounted on a gRPC server built
 // with its ServerOptions.
 type Service struct {
-	server   *grpcport.Server
-	audit    *audit.Store
-	auditAPI auditv1.AuditServiceServer
-	verifier *auth.Verifier
-	keys     *fieldcrypt.Keyring
-	idem     *idempotency.Store
-	logger   *slog.Logger
+	server     *grpcport.Server
+	metricsAPI *grpcport.MetricsServer
+	audit      *audit.Store
+	auditAPI   auditv1.AuditServiceServer
+	verifier   *auth.Verifier
+	keys       *fieldcrypt.Keyring
+	idem       *idempotency.Store
+	metrics    *mongodb.MetricsRepository
+	logger     *slog.Logger
 }
 
-// SweepInterval is how often Maintain removes expired idempotency keys.
+// SweepInterval is how often Maintain removes expired idempotency keys and
+// makes a full repair pass over the metric counters.
 const SweepInterval = 10 * time.Minute
+
+// RepairInterval is how often, at most, Maintain looks whether a counter
+// update failed in this process since the last repair and, if so, repairs
+// the counters at once.
+const RepairInterval = time.Minute
+
+// RepairMinAge is how old a pending counter change must be for Maintain's
+// full repair pass to apply it: longer than any request, so that the pass
+// never applies a change whose write is still in flight.
+const RepairMinAge = time.Minute
 
 // New wires the service on db: it loads the office registry, the token
 // verifier and the offices' encryption keys (creating missing keys only with
-// cfg.CreateKeys), creates the collections' indexes, the idempotency store
-// and the audit log, and builds the use cases and the gRPC ports. logger (nil
-// means the context's) receives start-up and upkeep messages only.
+// cfg.CreateKeys), creates the collections' indexes, the metric counters,
+// the idempotency store and the audit log, repairs the metric counters
+// (applying every change a stop or crash left pending, so the counters
+// equal a recount from the records before the service serves), and builds
+// the use cases and the gRPC ports. logger (nil means the context's)
+// receives start-up and upkeep messages, and the warnings of counter
+// updates that failed after a write.
 func New(ctx context.Context, cfg Config, db *mongo.Database, logger *slog.Logger) (*Service, error) {
 	registry, err := office.LoadRegistry(cfg.Offices)
 	if err != nil {
@@ -145,9 +174,24 @@ func New(ctx context.Context, cfg Config, db *mongo.Database, logger *slog.Logge
 	if err != nil {
 		return nil, fmt.Errorf("service.New: %w", err)
 	}
-	repos, err := mongodb.New(ctx, db, codec, keys)
+	zones, err := officeZones(registry)
 	if err != nil {
 		return nil, fmt.Errorf("service.New: %w", err)
+	}
+	if logger == nil {
+		logger = logging.FromContext(ctx)
+	}
+	repos, err := mongodb.New(ctx, db, codec, keys, mongodb.Options{Zones: mongodb.TimeZones(zones), Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("service.New: %w", err)
+	}
+	// A record written just before a stop may not be counted yet: count it
+	// before serving. A record that cannot be settled now is left pending
+	// (and logged); Maintain tries again.
+	if n, err := repos.Metrics.Repair(ctx, 0); err != nil {
+		logger.WarnContext(ctx, "repairing the metric counters at start-up failed for some records; upkeep will retry", "error", err)
+	} else if n > 0 {
+		logger.InfoContext(ctx, "repaired the metric counters at start-up", "records", n)
 	}
 	auditStore, err := audit.NewStore(ctx, db, Name)
 	if err != nil {
@@ -158,24 +202,19 @@ func New(ctx context.Context, cfg Config, db *mongo.Database, logger *slog.Logge
 	if err != nil {
 		return nil, fmt.Errorf("service.New: %w", err)
 	}
-	zones, err := officeZones(registry)
-	if err != nil {
-		return nil, fmt.Errorf("service.New: %w", err)
-	}
-	application := app.New(repos.Locations, repos.Operations, repos.Survivors, app.SystemClock, zones, registry.Codes())
-	if logger == nil {
-		logger = logging.FromContext(ctx)
-	}
+	application := app.New(repos.Locations, repos.Operations, repos.Survivors, repos.Metrics, app.SystemClock, zones, registry.Codes())
 	logger.InfoContext(ctx, "rescue service ready", "database", db.Name(), "offices", registry.Codes(),
 		"token_issuer", verifier.Issuer())
 	return &Service{
-		server:   grpcport.New(application, registry, idem, keys),
-		audit:    auditStore,
-		auditAPI: audit.NewAuditService(auditStore, registry, Name),
-		verifier: verifier,
-		keys:     keys,
-		idem:     idem,
-		logger:   logger,
+		server:     grpcport.New(application, registry, idem, keys),
+		metricsAPI: grpcport.NewMetrics(application, registry),
+		audit:      auditStore,
+		auditAPI:   audit.NewAuditService(auditStore, registry, Name),
+		verifier:   verifier,
+		keys:       keys,
+		idem:       idem,
+		metrics:    repos.Metrics,
+		logger:     logger,
 	}, nil
 }
 
@@ -217,46 +256,78 @@ func officeZones(registry *office.Registry) (app.TimeZones, error) {
 	}, nil
 }
 
-// Maintain does the service's periodic upkeep until ctx is done: every
-// interval it deletes expired idempotency keys (MongoDB's TTL index does so
-// too; FerretDB v1 has none, so without this the keys would pile up).
+// Maintain does the service's periodic upkeep until ctx is done:
+//
+//   - every interval it deletes expired idempotency keys (MongoDB's TTL
+//     index does so too; FerretDB v1 has none, so without this the keys
+//     would pile up) and makes a full repair pass over the metric counters,
+//     applying every change pending for at least RepairMinAge (which scans
+//     the operations and survivors);
+//   - every RepairInterval (or interval, if shorter) it repairs the
+//     counters at once if a counter update failed in this process since
+//     the last repair.
 func (s *Service) Maintain(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
+	sweep := time.NewTicker(interval)
+	defer sweep.Stop()
+	check := time.NewTicker(min(interval, RepairInterval))
+	defer check.Stop()
+	s.sweep(ctx)
 	for {
-		if n, err := s.idem.Sweep(ctx); err != nil && ctx.Err() == nil {
-			s.logger.WarnContext(ctx, "sweeping expired idempotency keys failed", "error", err)
-		} else if n > 0 {
-			s.logger.InfoContext(ctx, "swept expired idempotency keys", "count", n)
-		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-sweep.C:
+			s.sweep(ctx)
+			s.repair(ctx, RepairMinAge)
+		case <-check.C:
+			if s.metrics.NeedsRepair() {
+				s.repair(ctx, 0)
+			}
 		}
 	}
 }
 
-// Register registers the RescueService and the AuditService on gs, which
-// must have been built with ServerOptions.
+// sweep deletes expired idempotency keys.
+func (s *Service) sweep(ctx context.Context) {
+	if n, err := s.idem.Sweep(ctx); err != nil && ctx.Err() == nil {
+		s.logger.WarnContext(ctx, "sweeping expired idempotency keys failed", "error", err)
+	} else if n > 0 {
+		s.logger.InfoContext(ctx, "swept expired idempotency keys", "count", n)
+	}
+}
+
+// repair applies the metric counter changes pending for at least minAge.
+func (s *Service) repair(ctx context.Context, minAge time.Duration) {
+	if n, err := s.metrics.Repair(ctx, minAge); err != nil && ctx.Err() == nil {
+		s.logger.WarnContext(ctx, "repairing the metric counters failed for some records; upkeep will retry", "error", err)
+	} else if n > 0 {
+		s.logger.InfoContext(ctx, "repaired the metric counters", "records", n)
+	}
+}
+
+// Register registers the RescueService, the AuditService and the
+// MetricsSourceService on gs, which must have been built with ServerOptions.
 func (s *Service) Register(gs *grpc.Server) {
 	rescuev1.RegisterRescueServiceServer(gs, s.server)
 	auditv1.RegisterAuditServiceServer(gs, s.auditAPI)
+	metricsv1.RegisterMetricsSourceServiceServer(gs, s.metricsAPI)
 }
 
-// Attach registers the RescueService and the AuditService on a platform
-// server built with ServerOptions, and reports them SERVING under
-// HealthService and AuditHealthService.
+// Attach registers the RescueService, the AuditService and the
+// MetricsSourceService on a platform server built with ServerOptions, and
+// reports them SERVING under HealthService, AuditHealthService and
+// MetricsHealthService.
 func (s *Service) Attach(srv *grpcserver.Server) {
 	s.Register(srv.GRPC())
 	srv.Health().SetServingStatus(HealthService, healthpb.HealthCheckResponse_SERVING)
 	srv.Health().SetServingStatus(AuditHealthService, healthpb.HealthCheckResponse_SERVING)
+	srv.Health().SetServingStatus(MetricsHealthService, healthpb.HealthCheckResponse_SERVING)
 }
 
 // Run is the standalone binary: it sets up telemetry, connects to MongoDB,
-// serves the RescueService and its AuditService on cfg.GRPC.Addr (printing
-// the address it listens on), authenticated, authorized and audited, until
-// ctx is done, then shuts down gracefully.
+// serves the RescueService, its AuditService and its MetricsSourceService on
+// cfg.GRPC.Addr (printing the address it listens on), authenticated,
+// authorized and audited, until ctx is done, then shuts down gracefully.
 func Run(ctx context.Context, cfg Config) (err error) {
 	logger := logging.New(os.Stderr, cfg.Log.SlogLevel())
 	ctx = logging.WithLogger(ctx, logger)

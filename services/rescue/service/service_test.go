@@ -383,12 +383,14 @@ func TestOversizedMessageIsRejected(t *testing.T) {
 	}
 }
 
-func TestHealthReportsTheServiceServing(t *testing.T) {
+func TestHealthReportsTheServicesServing(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	resp, err := e.srv.Health().Check(context.Background(), &healthpb.HealthCheckRequest{Service: service.HealthService})
-	if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
-		t.Errorf("health of %s = %v, %v", service.HealthService, resp, err)
+	for _, name := range []string{service.HealthService, service.AuditHealthService, service.MetricsHealthService} {
+		resp, err := e.srv.Health().Check(context.Background(), &healthpb.HealthCheckRequest{Service: name})
+		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			t.Errorf("health of %s = %v, %v", name, resp, err)
+		}
 	}
 }
 

@@ -102,6 +102,7 @@ func serve(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "justice-local is running (pid %d; data in %s, keys in %s)\n", os.Getpid(), cfg.DataDir, cfg.Keys().KeysDir)
 	fmt.Fprintf(stdout, "  REST edge      http://%s   (OpenAPI: http://%s/openapi.json)\n", s.Addrs.HTTP, s.Addrs.HTTP)
+	fmt.Fprintf(stdout, "  gateway gRPC   %s   (justice.insights.v1.InsightsService)\n", s.Addrs.Gateway)
 	fmt.Fprintf(stdout, "  rescue gRPC    %s\n", s.Addrs.Rescue)
 	fmt.Fprintf(stdout, "  store          %s\n", s.Addrs.Store)
 	fmt.Fprintln(stdout, "  a token        TOKEN=$(./bin/justice-local token --role investigator --offices mumbai)")

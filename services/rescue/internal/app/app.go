@@ -45,24 +45,27 @@ type Application struct {
 	locations  domain.LocationRepository
 	operations domain.OperationRepository
 	survivors  domain.SurvivorRepository
+	metrics    domain.MetricsRepository
 	clock      Clock
 	zones      TimeZones
 	offices    []string
 }
 
-// New returns the use cases over the given repositories. offices are the
-// codes of every configured office: a caller whose identity holds all
-// offices reaches these, any other caller the ones it holds among them. A
-// nil clock means the system clock; nil zones means UTC for every office.
+// New returns the use cases over the given repositories. metrics holds the
+// counters the operation and survivor repositories keep (nil only where no
+// metrics use case is called). offices are the codes of every configured
+// office: a caller whose identity holds all offices reaches these, any other
+// caller the ones it holds among them. A nil clock means the system clock;
+// nil zones means UTC for every office.
 func New(locations domain.LocationRepository, operations domain.OperationRepository, survivors domain.SurvivorRepository,
-	clock Clock, zones TimeZones, offices []string) *Application {
+	metrics domain.MetricsRepository, clock Clock, zones TimeZones, offices []string) *Application {
 	if clock == nil {
 		clock = SystemClock
 	}
 	if zones == nil {
 		zones = func(string) *time.Location { return time.UTC }
 	}
-	return &Application{locations: locations, operations: operations, survivors: survivors, clock: clock, zones: zones,
+	return &Application{locations: locations, operations: operations, survivors: survivors, metrics: metrics, clock: clock, zones: zones,
 		offices: append([]string(nil), offices...)}
 }
 

@@ -26,7 +26,7 @@ func newFixture(t *testing.T) *fixture {
 	l, o, s := newMemory()
 	ctx := identity.WithPrincipal(context.Background(), identity.Principal{Subject: "priya", Offices: []string{"mumbai"}})
 	return &fixture{
-		app:       app.New(l, o, s, app.ClockFunc(func() time.Time { return now }), nil, []string{"kolkata", "mumbai"}),
+		app:       app.New(l, o, s, nil, app.ClockFunc(func() time.Time { return now }), nil, []string{"kolkata", "mumbai"}),
 		locations: l, operations: o, survivors: s, ctx: ctx,
 	}
 }

@@ -9,6 +9,12 @@
 // Committee within 24 hours of rescue, JJ Act 2015 s.31), and the repository
 // interfaces the application layer needs.
 //
+// The rescue metrics (metrics.go: survivors_rescued, minors_rescued,
+// operations_conducted) have one written definition each, a pure function
+// of a record (SurvivorMetrics, OperationMetrics) counting in the calendar
+// month of the record's office's time zone; the repositories keep
+// pre-aggregated counters of them as they write.
+//
 // Access is part of the model: every repository read takes the caller's
 // Scope (the offices it holds) and puts it into the query, so a record of
 // another office is NOT_FOUND like an absent one. A survivor's protected

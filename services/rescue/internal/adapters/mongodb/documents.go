@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/justiceops/justice/services/platform/counters"
 	"github.com/justiceops/justice/services/platform/fieldcrypt"
 	"github.com/justiceops/justice/services/rescue/internal/domain"
 )
@@ -11,6 +12,9 @@ import (
 // The stored forms of the records. Field names are the API's snake_case
 // names, so filters and order_by map one to one. Every document carries
 // office (part of every filter) and version (optimistic concurrency).
+// Operations and survivors, which feed the metric counters, also carry
+// their counters bookkeeping (countersField, a counters.State): what the
+// counters reflect of the record and the changes not yet applied to them.
 
 type metaFields struct {
 	ID         string    `bson:"_id"`
@@ -101,6 +105,7 @@ type operationDoc struct {
 	Status              string          `bson:"status"`
 	SuspectsApprehended int             `bson:"suspects_apprehended"`
 	Transitions         []transitionDoc `bson:"transitions"`
+	Counters            counters.State  `bson:"counters"`
 }
 
 func toOperationDoc(o *domain.Operation) *operationDoc {
@@ -148,29 +153,30 @@ type erasureDoc struct {
 // is the blind index of the legal name with the date of birth, absent when
 // either is unknown or erased.
 type survivorDoc struct {
-	Meta                  metaFields    `bson:",inline"`
-	Operation             string        `bson:"operation"`
-	Pseudonym             string        `bson:"pseudonym"`
-	LegalName             []byte        `bson:"legal_name,omitempty"`
-	DateOfBirth           []byte        `bson:"date_of_birth,omitempty"`
-	FamilyContact         []byte        `bson:"family_contact,omitempty"`
-	Address               []byte        `bson:"address,omitempty"`
-	Photo                 []byte        `bson:"photo,omitempty"`
-	IdentityIndex         string        `bson:"identity_index,omitempty"`
-	IdentityErasure       *erasureDoc   `bson:"identity_erasure,omitempty"`
-	AgeAtRescue           int           `bson:"age_at_rescue"`
-	Minor                 bool          `bson:"minor"`
-	Gender                string        `bson:"gender"`
-	Citizenship           string        `bson:"citizenship"`
-	OriginRegion          string        `bson:"origin_region"`
-	Languages             []string      `bson:"languages"`
-	RescueTime            time.Time     `bson:"rescue_time"`
-	MeansOfControl        []string      `bson:"means_of_control"`
-	RecruiterRelation     string        `bson:"recruiter_relation"`
-	LegalBasis            legalBasisDoc `bson:"legal_basis"`
-	CWCProductionTime     *time.Time    `bson:"cwc_production_time,omitempty"`
-	CWCProductionDeadline *time.Time    `bson:"cwc_production_deadline,omitempty"`
-	CWCState              string        `bson:"cwc_state"`
+	Meta                  metaFields     `bson:",inline"`
+	Operation             string         `bson:"operation"`
+	Pseudonym             string         `bson:"pseudonym"`
+	LegalName             []byte         `bson:"legal_name,omitempty"`
+	DateOfBirth           []byte         `bson:"date_of_birth,omitempty"`
+	FamilyContact         []byte         `bson:"family_contact,omitempty"`
+	Address               []byte         `bson:"address,omitempty"`
+	Photo                 []byte         `bson:"photo,omitempty"`
+	IdentityIndex         string         `bson:"identity_index,omitempty"`
+	IdentityErasure       *erasureDoc    `bson:"identity_erasure,omitempty"`
+	AgeAtRescue           int            `bson:"age_at_rescue"`
+	Minor                 bool           `bson:"minor"`
+	Gender                string         `bson:"gender"`
+	Citizenship           string         `bson:"citizenship"`
+	OriginRegion          string         `bson:"origin_region"`
+	Languages             []string       `bson:"languages"`
+	RescueTime            time.Time      `bson:"rescue_time"`
+	MeansOfControl        []string       `bson:"means_of_control"`
+	RecruiterRelation     string         `bson:"recruiter_relation"`
+	LegalBasis            legalBasisDoc  `bson:"legal_basis"`
+	CWCProductionTime     *time.Time     `bson:"cwc_production_time,omitempty"`
+	CWCProductionDeadline *time.Time     `bson:"cwc_production_deadline,omitempty"`
+	CWCState              string         `bson:"cwc_state"`
+	Counters              counters.State `bson:"counters"`
 }
 
 // Cipher encrypts the survivors' protected identity fields with the keys of
@@ -261,7 +267,11 @@ func (c survivorCodec) toDoc(s *domain.Survivor) (*survivorDoc, error) {
 	return d, nil
 }
 
-func (c survivorCodec) fromDoc(d *survivorDoc) (*domain.Survivor, error) {
+// survivorWithoutIdentity converts a stored survivor to the domain's form
+// with every field but the protected identity, which stays encrypted in the
+// document and is left empty: what the metrics are computed from, so no
+// count can depend on identity (nor change when it is erased).
+func survivorWithoutIdentity(d *survivorDoc) *domain.Survivor {
 	s := &domain.Survivor{
 		Meta:      d.Meta.meta(),
 		Operation: d.Operation,
@@ -273,6 +283,20 @@ func (c survivorCodec) fromDoc(d *survivorDoc) (*domain.Survivor, error) {
 			CWCProductionTime: fromOptionalTime(d.CWCProductionTime),
 		},
 	}
+	if e := d.IdentityErasure; e != nil {
+		s.Erasure = &domain.IdentityErasure{Time: e.Time.UTC(), Actor: e.Actor, Reason: e.Reason, RequestID: e.RequestID}
+	}
+	if len(d.Languages) > 0 {
+		s.Languages = append([]string(nil), d.Languages...)
+	}
+	for _, m := range d.MeansOfControl {
+		s.MeansOfControl = append(s.MeansOfControl, domain.MeansOfControl(m))
+	}
+	return s
+}
+
+func (c survivorCodec) fromDoc(d *survivorDoc) (*domain.Survivor, error) {
+	s := survivorWithoutIdentity(d)
 	name := s.Name()
 	open := func(field string, ct []byte) ([]byte, error) {
 		if len(ct) == 0 {
@@ -311,15 +335,6 @@ func (c survivorCodec) fromDoc(d *survivorDoc) (*domain.Survivor, error) {
 			return nil, fmt.Errorf("survivor %s: the stored date of birth is not a YYYY-MM-DD date", name)
 		}
 		s.DateOfBirth = &domain.Date{Year: t.Year(), Month: int(t.Month()), Day: t.Day()}
-	}
-	if e := d.IdentityErasure; e != nil {
-		s.Erasure = &domain.IdentityErasure{Time: e.Time.UTC(), Actor: e.Actor, Reason: e.Reason, RequestID: e.RequestID}
-	}
-	if len(d.Languages) > 0 {
-		s.Languages = append([]string(nil), d.Languages...)
-	}
-	for _, m := range d.MeansOfControl {
-		s.MeansOfControl = append(s.MeansOfControl, domain.MeansOfControl(m))
 	}
 	return s, nil
 }

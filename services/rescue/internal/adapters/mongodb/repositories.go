@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/justiceops/justice/services/platform/counters"
 	"github.com/justiceops/justice/services/platform/errs"
 	"github.com/justiceops/justice/services/platform/filtering"
 	"github.com/justiceops/justice/services/platform/listing"
@@ -19,30 +21,71 @@ import (
 	"github.com/justiceops/justice/services/rescue/internal/domain"
 )
 
-// Repositories are the service's three repositories over one database.
+// Repositories are the service's repositories over one database: the three
+// record repositories and the metric counters that the operations and
+// survivors feed.
 type Repositories struct {
 	Locations  *LocationRepository
 	Operations *OperationRepository
 	Survivors  *SurvivorRepository
+	Metrics    *MetricsRepository
+}
+
+// Options are the repositories' optional settings.
+type Options struct {
+	// Zones gives each office's time zone, in which the metrics' months are
+	// counted (see domain.SurvivorMetrics). Nil means UTC for every office.
+	Zones TimeZones
+	// Logger receives the warnings of counter updates that failed after a
+	// write (they are retried by Repair). Nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // New returns the repositories on db, after creating their indexes (which
-// does nothing when they exist). codec signs and checks page tokens; cipher
-// encrypts the survivors' protected identity (see Cipher).
-func New(ctx context.Context, db *mongo.Database, codec *pagination.Codec, cipher Cipher) (*Repositories, error) {
+// does nothing when they exist) and the metric counters' collection. codec
+// signs and checks page tokens; cipher encrypts the survivors' protected
+// identity (see Cipher). It applies no pending counter change: call
+// Metrics.Repair before serving.
+func New(ctx context.Context, db *mongo.Database, codec *pagination.Codec, cipher Cipher, opts Options) (*Repositories, error) {
 	if cipher == nil {
 		return nil, errors.New("mongodb.New: a Cipher is required: survivor identity is never stored in clear")
 	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	counterStore, err := counters.NewStore(ctx, db, CountersCollection)
+	if err != nil {
+		return nil, fmt.Errorf("mongodb.New: %w", err)
+	}
+	m := &metrics{store: counterStore, zones: opts.Zones, logger: logger, rebuilds: db.Collection(RebuildsCollection)}
 	sc := survivorCodec{cipher: cipher}
 	r := &Repositories{
-		Locations:  &LocationRepository{store[domain.Location, locationDoc]{coll: db.Collection(LocationsCollection), codec: codec, spec: locationSpec, m: locationMapping}},
-		Operations: &OperationRepository{store[domain.Operation, operationDoc]{coll: db.Collection(OperationsCollection), codec: codec, spec: operationSpec, m: operationMapping}},
+		Locations: &LocationRepository{store[domain.Location, locationDoc]{coll: db.Collection(LocationsCollection), codec: codec,
+			spec: locationSpec, m: locationMapping, locks: &mongostore.WriteLocks{}}},
+		Operations: &OperationRepository{store[domain.Operation, operationDoc]{coll: db.Collection(OperationsCollection), codec: codec,
+			spec: operationSpec, m: operationMapping, locks: &mongostore.WriteLocks{}}},
 		Survivors: &SurvivorRepository{store[domain.Survivor, survivorDoc]{coll: db.Collection(SurvivorsCollection), codec: codec, spec: survivorSpec,
 			m: mapping[domain.Survivor, survivorDoc]{
 				kind: "survivor", collection: domain.CollectionSurvivors, toDoc: sc.toDoc, fromDoc: sc.fromDoc,
 				meta: func(s *domain.Survivor) *domain.Meta { return &s.Meta },
-			}}},
+			}, locks: &mongostore.WriteLocks{}}},
+		Metrics: &MetricsRepository{m: m},
 	}
+	operations, err := counterStore.Track(counters.Source{Collection: r.Operations.coll, Field: countersField,
+		Contribute: m.operationCells, Locks: r.Operations.locks, LockKey: recordLockKey})
+	if err != nil {
+		return nil, fmt.Errorf("mongodb.New: %w", err)
+	}
+	r.Operations.tracked = &tracking[operationDoc]{tracker: operations, metrics: m,
+		state: func(d *operationDoc) *counters.State { return &d.Counters }}
+	survivors, err := counterStore.Track(counters.Source{Collection: r.Survivors.coll, Field: countersField,
+		Contribute: m.survivorCells, Locks: r.Survivors.locks, LockKey: recordLockKey})
+	if err != nil {
+		return nil, fmt.Errorf("mongodb.New: %w", err)
+	}
+	r.Survivors.tracked = &tracking[survivorDoc]{tracker: survivors, metrics: m,
+		state: func(d *survivorDoc) *counters.State { return &d.Counters }}
 	indexes := map[*mongo.Collection][]mongo.IndexModel{
 		r.Locations.coll: {
 			index("office_create_time", "office", "create_time", "_id"),
@@ -65,6 +108,9 @@ func New(ctx context.Context, db *mongo.Database, codec *pagination.Codec, ciphe
 			index("office_operation", "office", "operation"),
 			index("office_cwc_state_deadline", "office", "cwc_state", "cwc_production_deadline"),
 			index("identity_index_office", "identity_index", "office"),
+		},
+		m.rebuilds: {
+			index("time", "time"),
 		},
 	}
 	for coll, models := range indexes {
@@ -190,10 +236,10 @@ func (r *OperationRepository) List(ctx context.Context, q domain.ListQuery) (dom
 
 // CountByLocation implements domain.OperationRepository.
 func (r *OperationRepository) CountByLocation(ctx context.Context, scope domain.Scope, office, location string) (int, error) {
-	filter := bson.D{
+	filter := r.live(bson.D{
 		{Key: "office", Value: bson.D{{Key: "$eq", Value: office}, {Key: "$in", Value: scope.Offices()}}},
 		{Key: "location", Value: location},
-	}
+	})
 	n, err := r.coll.CountDocuments(ctx, filter)
 	if err != nil {
 		return 0, fmt.Errorf("mongodb.OperationRepository.CountByLocation: %w", err)
@@ -290,7 +336,7 @@ func (r *SurvivorRepository) CountByOperation(ctx context.Context, scope domain.
 	if scope.Empty() || len(operations) == 0 {
 		return counts, nil
 	}
-	match := officeScope(scope)
+	match := r.scope(scope)
 	match = append(match, bson.E{Key: "operation", Value: bson.D{{Key: "$in", Value: operations}}})
 	pipeline := mongo.Pipeline{
 		{{Key: "$match", Value: match}},
@@ -321,7 +367,7 @@ func (r *SurvivorRepository) FindDuplicates(ctx context.Context, scope domain.Sc
 	var self struct {
 		IdentityIndex string `bson:"identity_index"`
 	}
-	err := r.coll.FindOne(ctx, key(scope, office, id),
+	err := r.coll.FindOne(ctx, r.key(scope, office, id),
 		options.FindOne().SetProjection(bson.D{{Key: "identity_index", Value: 1}})).Decode(&self)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, wrap("mongodb.SurvivorRepository.FindDuplicates", domain.NotFound("survivor", r.name(office, id)))
@@ -332,7 +378,7 @@ func (r *SurvivorRepository) FindDuplicates(ctx context.Context, scope domain.Sc
 	if self.IdentityIndex == "" || limit <= 0 {
 		return nil, nil
 	}
-	filter := append(bson.D{{Key: "identity_index", Value: self.IdentityIndex}}, officeScope(scope)...)
+	filter := append(bson.D{{Key: "identity_index", Value: self.IdentityIndex}}, r.scope(scope)...)
 	filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$ne", Value: id}}})
 	cur, err := r.coll.Find(ctx, filter, options.Find().
 		SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "office", Value: 1}, {Key: "pseudonym", Value: 1}}).

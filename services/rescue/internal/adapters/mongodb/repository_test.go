@@ -57,7 +57,7 @@ func newReposWith(t *testing.T, cipher mongodb.Cipher) (*mongodb.Repositories, *
 	if err != nil {
 		t.Fatal(err)
 	}
-	repos, err := mongodb.New(context.Background(), db, codec, cipher)
+	repos, err := mongodb.New(context.Background(), db, codec, cipher, mongodb.Options{})
 	if err != nil {
 		t.Fatalf("mongodb.New: %v", err)
 	}

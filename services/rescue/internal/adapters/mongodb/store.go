@@ -27,6 +27,24 @@
 // process (mongostore.WriteLocks). On MongoDB the filter is atomic and the lock only
 // saves a lost race; on the embedded FerretDB, which serves one process, it
 // is what makes "exactly one of two writers with the same etag wins" true.
+//
+// # Metric counters
+//
+// Operations and survivors feed the service's pre-aggregated metric
+// counters (package counters; MetricsRepository reads them). Each such
+// document carries its counters bookkeeping (a counters.State). Every write
+// of one computes the record's contribution (domain.OperationMetrics,
+// domain.SurvivorMetrics, in the office's time zone) and, when it changed,
+// stores a pending change with the record in the same single-document
+// write, under the record's lock; once the lock is released the change is
+// applied to the counters (Tracker.Apply, which takes the same lock). A
+// failed Apply is logged and the request still succeeds: the change stays
+// pending with the record until MetricsRepository.Repair applies it, so a
+// crash between the write and the Apply costs nothing but a repair pass.
+// An operation is deleted by writing a pending delete, which Apply carries
+// out after subtracting its contribution; until then every read of the
+// repositories treats the record as absent (counters.Tracker.NotDeleted is
+// part of every filter of a tracked collection).
 package mongodb
 
 import (
@@ -38,6 +56,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/justiceops/justice/services/platform/counters"
 	"github.com/justiceops/justice/services/platform/listing"
 	"github.com/justiceops/justice/services/platform/mongostore"
 	"github.com/justiceops/justice/services/platform/pagination"
@@ -78,24 +97,93 @@ type store[T, D any] struct {
 	codec *pagination.Codec
 	spec  func(q domain.ListQuery) listing.Spec
 	m     mapping[T, D]
-	locks mongostore.WriteLocks
+	// locks serialise the writes of one record (key office/id), shared
+	// with the collection's counters tracker.
+	locks *mongostore.WriteLocks
+	// tracked is set for a collection whose records feed the metric counters.
+	tracked *tracking[D]
 }
+
+// tracking ties a collection to the metric counters.
+type tracking[D any] struct {
+	tracker *counters.Tracker
+	// state is the counters bookkeeping of a document.
+	state   func(*D) *counters.State
+	metrics *metrics
+}
+
+// lockKey is the key of a record's lock in its collection's WriteLocks.
+func lockKey(office, id string) string { return office + "/" + id }
 
 func (s *store[T, D]) name(office, id string) string { return domain.Name(office, s.m.collection, id) }
 
+// live adds to a filter of a tracked collection the condition that excludes
+// records whose deletion is pending: for every purpose but the counters
+// they are gone.
+func (s *store[T, D]) live(filter bson.D) bson.D {
+	if s.tracked == nil {
+		return filter
+	}
+	return append(filter, s.tracked.tracker.NotDeleted())
+}
+
 // key is the filter of one record read by name within the caller's scope:
 // its id, and its office only if the scope holds it. A record of an office
-// outside the scope matches nothing, exactly like an absent one.
-func key(scope domain.Scope, office, id string) bson.D {
-	return bson.D{
+// outside the scope matches nothing, exactly like an absent one; so does a
+// record being deleted.
+func (s *store[T, D]) key(scope domain.Scope, office, id string) bson.D {
+	return s.live(bson.D{
 		{Key: "_id", Value: id},
 		{Key: "office", Value: bson.D{{Key: "$eq", Value: office}, {Key: "$in", Value: scope.Offices()}}},
+	})
+}
+
+// scope is the restriction every query over several records carries: the
+// offices of the scope ({office: {$in: scope}}; an empty scope matches
+// nothing) and, for a tracked collection, no record being deleted.
+func (s *store[T, D]) scope(scope domain.Scope) bson.D {
+	return s.live(bson.D{{Key: "office", Value: bson.D{{Key: "$in", Value: scope.Offices()}}}})
+}
+
+// stateOf is the counters bookkeeping stored with doc (zero when untracked).
+func (s *store[T, D]) stateOf(doc *D) counters.State {
+	if s.tracked == nil {
+		return counters.State{}
 	}
+	return *s.tracked.state(doc)
+}
+
+// mark sets the counters bookkeeping of doc, a tracked record's new
+// content, from prev, the bookkeeping stored with the record before: a
+// pending change when the record's contribution to the metrics changed. It
+// reports whether the document will hold pending changes, which apply must
+// then carry to the counters once the record is written.
+func (s *store[T, D]) mark(prev counters.State, doc *D) (bool, error) {
+	if s.tracked == nil {
+		return false, nil
+	}
+	st, err := s.tracked.tracker.Mark(prev, doc)
+	if err != nil {
+		return false, fmt.Errorf("count %s: %w", s.m.kind, err)
+	}
+	*s.tracked.state(doc) = st
+	return !st.Settled(), nil
+}
+
+// apply carries a written record's pending changes to the counters. It is
+// called after the record's lock is released and never fails the request:
+// see metrics.apply.
+func (s *store[T, D]) apply(ctx context.Context, office, id string) {
+	s.tracked.metrics.apply(ctx, s.tracked.tracker, s.name(office, id), id)
 }
 
 func (s *store[T, D]) create(ctx context.Context, rec *T) error {
 	meta := s.m.meta(rec)
 	doc, err := s.m.toDoc(rec)
+	if err != nil {
+		return err
+	}
+	pending, err := s.mark(counters.State{}, doc)
 	if err != nil {
 		return err
 	}
@@ -105,58 +193,102 @@ func (s *store[T, D]) create(ctx context.Context, rec *T) error {
 		}
 		return fmt.Errorf("insert %s: %w", s.m.kind, err)
 	}
+	if pending {
+		s.apply(ctx, meta.Office, meta.ID)
+	}
 	return nil
 }
 
-func (s *store[T, D]) get(ctx context.Context, scope domain.Scope, office, id string) (*T, error) {
+// load reads the stored document of a record within the scope.
+func (s *store[T, D]) load(ctx context.Context, scope domain.Scope, office, id string) (*D, error) {
 	var doc D
-	err := s.coll.FindOne(ctx, key(scope, office, id)).Decode(&doc)
+	err := s.coll.FindOne(ctx, s.key(scope, office, id)).Decode(&doc)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, domain.NotFound(s.m.kind, s.name(office, id))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find %s: %w", s.m.kind, err)
 	}
-	return s.m.fromDoc(&doc)
+	return &doc, nil
+}
+
+func (s *store[T, D]) get(ctx context.Context, scope domain.Scope, office, id string) (*T, error) {
+	doc, err := s.load(ctx, scope, office, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.m.fromDoc(doc)
 }
 
 // update applies fn to the stored record and replaces the document only if
 // its version is still the one loaded, bumping the version. A lost race is
-// retried with the fresh record; after updateAttempts it is ABORTED.
+// retried with the fresh record; after updateAttempts it is ABORTED. The
+// counters follow once the record's lock is released.
 func (s *store[T, D]) update(ctx context.Context, scope domain.Scope, office, id string, fn domain.UpdateFunc[T]) (*T, error) {
-	defer s.locks.Lock(office + "/" + id)()
+	next, pending, err := s.updateLocked(ctx, scope, office, id, fn)
+	if err != nil {
+		return nil, err
+	}
+	if pending {
+		s.apply(ctx, office, id)
+	}
+	return next, nil
+}
+
+// updateLocked is update's load-change-replace under the record's lock. It
+// reports whether the stored record holds pending counter changes.
+func (s *store[T, D]) updateLocked(ctx context.Context, scope domain.Scope, office, id string, fn domain.UpdateFunc[T]) (*T, bool, error) {
+	defer s.locks.Lock(lockKey(office, id))()
 	for range updateAttempts {
-		cur, err := s.get(ctx, scope, office, id)
+		doc, err := s.load(ctx, scope, office, id)
 		if err != nil {
-			return nil, err
+			return nil, false, err
+		}
+		cur, err := s.m.fromDoc(doc)
+		if err != nil {
+			return nil, false, err
 		}
 		loaded := s.m.meta(cur).Version
 		next, err := fn(cur)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		meta := s.m.meta(next)
 		meta.ID, meta.Office, meta.Version = id, office, loaded+1
-		doc, err := s.m.toDoc(next)
+		nextDoc, err := s.m.toDoc(next)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		filter := append(key(scope, office, id), bson.E{Key: "version", Value: loaded})
-		res, err := s.coll.ReplaceOne(ctx, filter, doc)
+		pending, err := s.mark(s.stateOf(doc), nextDoc)
 		if err != nil {
-			return nil, fmt.Errorf("replace %s: %w", s.m.kind, err)
+			return nil, false, err
+		}
+		filter := append(s.key(scope, office, id), bson.E{Key: "version", Value: loaded})
+		res, err := s.coll.ReplaceOne(ctx, filter, nextDoc)
+		if err != nil {
+			return nil, false, fmt.Errorf("replace %s: %w", s.m.kind, err)
 		}
 		if res.MatchedCount == 1 {
-			return next, nil
+			return next, pending, nil
 		}
 	}
-	return nil, domain.ConcurrentModification(s.m.kind, s.name(office, id))
+	return nil, false, domain.ConcurrentModification(s.m.kind, s.name(office, id))
 }
 
-// delete removes the document if it is still at version.
+// delete removes the record if it is still at version. A tracked record is
+// not removed at once: a pending delete is written with it (which makes it
+// absent to every read), and Apply subtracts its contribution from the
+// counters and then removes the document.
 func (s *store[T, D]) delete(ctx context.Context, scope domain.Scope, office, id string, version int64) error {
-	defer s.locks.Lock(office + "/" + id)()
-	filter := append(key(scope, office, id), bson.E{Key: "version", Value: version})
+	if s.tracked != nil {
+		if err := s.markDeleted(ctx, scope, office, id, version); err != nil {
+			return err
+		}
+		s.apply(ctx, office, id)
+		return nil
+	}
+	defer s.locks.Lock(lockKey(office, id))()
+	filter := append(s.key(scope, office, id), bson.E{Key: "version", Value: version})
 	res, err := s.coll.DeleteOne(ctx, filter)
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", s.m.kind, err)
@@ -164,15 +296,38 @@ func (s *store[T, D]) delete(ctx context.Context, scope domain.Scope, office, id
 	if res.DeletedCount == 1 {
 		return nil
 	}
-	if _, err := s.get(ctx, scope, office, id); err != nil {
+	if _, err := s.load(ctx, scope, office, id); err != nil {
 		return err
 	}
 	return domain.ConcurrentModification(s.m.kind, s.name(office, id))
 }
 
+// markDeleted writes a tracked record's pending delete, if the record is
+// still at version, under the record's lock.
+func (s *store[T, D]) markDeleted(ctx context.Context, scope domain.Scope, office, id string, version int64) error {
+	defer s.locks.Lock(lockKey(office, id))()
+	doc, err := s.load(ctx, scope, office, id)
+	if err != nil {
+		return err
+	}
+	st, err := s.stateOf(doc).Delete()
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", s.m.kind, err)
+	}
+	filter := append(s.key(scope, office, id), bson.E{Key: "version", Value: version})
+	res, err := s.coll.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: countersField, Value: st}}}})
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", s.m.kind, err)
+	}
+	if res.MatchedCount == 0 {
+		return domain.ConcurrentModification(s.m.kind, s.name(office, id))
+	}
+	return nil
+}
+
 func (s *store[T, D]) list(ctx context.Context, q domain.ListQuery) (domain.Page[*T], error) {
 	page, err := listing.Find[D](ctx, s.coll, s.codec, s.spec(q), listing.Request{
-		Scope:     officeScope(q.Scope),
+		Scope:     s.scope(q.Scope),
 		Filter:    q.Filter,
 		OrderBy:   q.OrderBy,
 		PageToken: q.PageToken,
@@ -189,12 +344,6 @@ func (s *store[T, D]) list(ctx context.Context, q domain.ListQuery) (domain.Page
 		}
 	}
 	return domain.Page[*T]{Items: items, NextPageToken: page.NextPageToken}, nil
-}
-
-// officeScope is the office restriction every query over several records
-// carries: {office: {$in: scope}}. An empty scope matches nothing.
-func officeScope(scope domain.Scope) bson.D {
-	return bson.D{{Key: "office", Value: bson.D{{Key: "$in", Value: scope.Offices()}}}}
 }
 
 // index is an ascending compound index with an explicit name, so a changed

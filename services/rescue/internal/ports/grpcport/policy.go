@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	auditv1 "github.com/justiceops/justice/proto/gen/go/justice/audit/v1"
+	metricsv1 "github.com/justiceops/justice/proto/gen/go/justice/metrics/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
 	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/identity"
@@ -33,13 +34,24 @@ import (
 //     and casework stay separate.
 //   - admin: carries out erasure requests and reads records to do so; no
 //     casework.
-//   - trainer, partner_home: nothing in this service (partner homes get
+//   - trainer, partner_home: no record of this service (partner homes get
 //     their survivors' care fields from the aftercare service).
 //
-// Every RPC that touches a survivor record, and the audit log itself, is
-// audited: each call and each denied attempt is recorded before it runs.
-// The office scope (which offices' records a caller reaches) is not in this
-// table: it is enforced in every repository query.
+// The aggregate metrics (MetricsSourceService.QueryMetrics: monthly counts
+// of survivors and minors rescued and operations conducted per office) are
+// readable by every human role, within the offices the caller holds: they
+// name no record and no person, office staff and directors steer their work
+// by them, trainers and partner homes report on them. Small counts could
+// still single someone out, so the gateway suppresses cells below its
+// threshold for the roles outside the office staff (partner_home). Recounting
+// them (RebuildMetrics) is an administrator's repair of the whole service:
+// admin only, holding every office, and audited.
+//
+// Every RPC that touches a survivor record, the audit log itself, and the
+// rebuild of the metrics (which reads every record) are audited: each call
+// and each denied attempt is recorded before it runs. The office scope
+// (which offices' records a caller reaches) is not in this table: it is
+// enforced in every repository query.
 
 // IdentityRoles are the roles that see and may set survivors' protected
 // identity (legal name, date of birth, family contact, address, photo): the
@@ -54,8 +66,8 @@ func SeesIdentity(p identity.Principal) bool {
 }
 
 // Policy returns the rescue service's policy table: an entry for every RPC
-// of the RescueService and of its AuditService (a test walks both service
-// descriptors). A fresh map on every call.
+// of the RescueService, its AuditService and its MetricsSourceService (a
+// test walks the three service descriptors). A fresh map on every call.
 func Policy() auth.Policy {
 	const (
 		investigator     = auth.RoleInvestigator
@@ -109,5 +121,8 @@ func Policy() auth.Policy {
 		rescuev1.RescueService_EraseSurvivorIdentity_FullMethodName:  audited(roles(officeDirector, admin)),
 
 		auditv1.AuditService_ListAuditEntries_FullMethodName: audited(roles(auditor)),
+
+		metricsv1.MetricsSourceService_QueryMetrics_FullMethodName:   rule(auth.Roles()),
+		metricsv1.MetricsSourceService_RebuildMetrics_FullMethodName: audited(roles(admin)),
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	auditv1 "github.com/justiceops/justice/proto/gen/go/justice/audit/v1"
+	metricsv1 "github.com/justiceops/justice/proto/gen/go/justice/metrics/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
 	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/errs"
@@ -19,7 +20,9 @@ import (
 )
 
 // services are every service the rescue binary registers that needs a policy.
-var services = []grpc.ServiceDesc{rescuev1.RescueService_ServiceDesc, auditv1.AuditService_ServiceDesc}
+var services = []grpc.ServiceDesc{
+	rescuev1.RescueService_ServiceDesc, auditv1.AuditService_ServiceDesc, metricsv1.MetricsSourceService_ServiceDesc,
+}
 
 func TestEveryRPCHasAPolicyEntry(t *testing.T) {
 	t.Parallel()
@@ -54,7 +57,9 @@ func TestEveryRPCHasAPolicyEntry(t *testing.T) {
 func TestEverySurvivorRPCAndTheAuditLogAreAudited(t *testing.T) {
 	t.Parallel()
 	for method, rule := range Policy() {
-		touchesSurvivors := strings.Contains(method, "Survivor") || strings.HasPrefix(method, "/justice.audit.")
+		// RebuildMetrics reads every survivor record to recount them.
+		touchesSurvivors := strings.Contains(method, "Survivor") || strings.HasPrefix(method, "/justice.audit.") ||
+			method == metricsv1.MetricsSourceService_RebuildMetrics_FullMethodName
 		if rule.Audit != touchesSurvivors {
 			t.Errorf("%s: Audit = %v, want %v", method, rule.Audit, touchesSurvivors)
 		}
@@ -82,17 +87,19 @@ func TestPolicyGrantsEachRoleItsWork(t *testing.T) {
 		slices.Sort(out)
 		return out
 	}
+	// Every human role reads the aggregate metrics of its offices.
+	metrics := []string{"QueryMetrics"}
 	want := map[string][]string{
-		auth.RoleInvestigator: sorted(reads, decisions, []string{"CreateLocation", "UpdateLocation", "DeleteLocation",
+		auth.RoleInvestigator: sorted(reads, decisions, metrics, []string{"CreateLocation", "UpdateLocation", "DeleteLocation",
 			"CreateOperation", "UpdateOperation", "DeleteOperation", "CreateSurvivor", "UpdateSurvivor", "FindSurvivorDuplicates"}),
-		auth.RoleSocialWorker:     sorted(reads, []string{"CreateSurvivor", "UpdateSurvivor", "FindSurvivorDuplicates"}),
-		auth.RoleLawyer:           reads,
-		auth.RoleOfficeDirector:   sorted(reads, decisions, []string{"EraseSurvivorIdentity"}),
-		auth.RoleRegionalDirector: reads,
-		auth.RoleAuditor:          {"ListAuditEntries"},
-		auth.RoleAdmin:            sorted(reads, []string{"EraseSurvivorIdentity"}),
-		auth.RoleTrainer:          nil,
-		auth.RolePartnerHome:      nil,
+		auth.RoleSocialWorker:     sorted(reads, metrics, []string{"CreateSurvivor", "UpdateSurvivor", "FindSurvivorDuplicates"}),
+		auth.RoleLawyer:           sorted(reads, metrics),
+		auth.RoleOfficeDirector:   sorted(reads, decisions, metrics, []string{"EraseSurvivorIdentity"}),
+		auth.RoleRegionalDirector: sorted(reads, metrics),
+		auth.RoleAuditor:          sorted(metrics, []string{"ListAuditEntries"}),
+		auth.RoleAdmin:            sorted(reads, metrics, []string{"EraseSurvivorIdentity", "RebuildMetrics"}),
+		auth.RoleTrainer:          metrics,
+		auth.RolePartnerHome:      metrics,
 	}
 	for _, role := range auth.Roles() {
 		w, ok := want[role]

@@ -3,7 +3,9 @@
 // registry, translates protobuf to domain values and back, wraps creates and
 // transitions in request_id idempotency, and returns the platform's typed
 // errors, which the platform server interceptor turns into statuses with
-// ErrorInfo reasons and field violations.
+// ErrorInfo reasons and field violations. MetricsServer implements the
+// service's part of the cross-office metrics,
+// justice.metrics.v1.MetricsSourceService.
 //
 // Access is decided in three places. Policy (policy.go) says which roles may
 // call each RPC; the platform's auth interceptors enforce it, and audit the
