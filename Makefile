@@ -59,7 +59,7 @@ proto-check: proto ## fail if the committed generated code differs from a fresh 
 	  git diff --stat -- proto/gen; exit 1; fi
 
 .PHONY: bench
-bench: ## benchmarks (apart from tests): REST vs gRPC latency, results in scripts/bench/results.md
+bench: ## benchmarks (apart from tests): REST vs gRPC latency and metrics query latency at 10k-1M records, results in scripts/bench/results.md
 	scripts/bench.sh
 
 .PHONY: clean
