@@ -336,6 +336,31 @@ func TestEachCallerIsRateLimited(t *testing.T) {
 	}
 }
 
+func TestRequestsWithoutAValidTokenAreRateLimitedPerAddress(t *testing.T) {
+	te := newTestEdge(t, ratelimit.Config{RPS: 0.5, Burst: 3})
+	forged := bearer("not-a-token")
+	for i := 0; i < 3; i++ {
+		if r := te.get(t, "/v1/offices/mumbai/survivors/s1", forged); r.status != http.StatusUnauthorized {
+			t.Fatalf("bad token %d within the burst: %d %s, want 401", i+1, r.status, r.raw)
+		}
+	}
+	r := te.get(t, "/v1/offices/mumbai/survivors/s1", nil)
+	if r.status != http.StatusTooManyRequests || detailReason(r.body) != ReasonAuthFailuresLimited || r.header.Get("Retry-After") == "" {
+		t.Fatalf("request without a token over the burst: %d %s, want 429 %s with Retry-After", r.status, r.raw, ReasonAuthFailuresLimited)
+	}
+	if strings.Contains(r.raw, "not-a-token") {
+		t.Errorf("the 429 echoes the token: %s", r.raw)
+	}
+	// A valid token from the same address is judged by its own subject's budget.
+	priya := bearer(te.token(t, "priya", []string{auth.RoleInvestigator}, "mumbai"))
+	if r := te.get(t, "/v1/offices/mumbai/survivors/s1", priya); r.status != http.StatusOK {
+		t.Errorf("a valid token after the failures: %d %s, want 200", r.status, r.raw)
+	}
+	if n := len(te.rescue.metadata(t)); n != 1 {
+		t.Errorf("%d requests reached the service, want only the valid one", n)
+	}
+}
+
 func TestAuditEntriesAreServedOverREST(t *testing.T) {
 	te := newTestEdge(t, generousLimit)
 	h := bearer(te.token(t, "asha", []string{auth.RoleAuditor}, "mumbai"))

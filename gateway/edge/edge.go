@@ -143,7 +143,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Edge, error) {
 	var h http.Handler = withConditionalHeaders(root)
 	h = limitBody(h, cfg.MaxBodyBytes)
 	h = rateLimit(h, ratelimit.New(cfg.RateLimit), cfg.RateLimit)
-	h = authenticate(h, verifier)
+	h = authenticate(h, verifier, ratelimit.New(cfg.RateLimit), cfg.RateLimit)
 	h = withTimeouts(h, cfg.RequestTimeout, timeouts)
 	h = cors(h, cfg.CORS.AllowedOrigins)
 	h = accessLog(h, logger)
