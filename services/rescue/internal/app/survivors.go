@@ -134,7 +134,7 @@ func (a *Application) UpdateSurvivor(ctx context.Context, cmd UpdateSurvivor) (*
 // CheckEraseSurvivorIdentity validates an erasure's caller-supplied input
 // (the reason is required) without touching storage.
 func (a *Application) CheckEraseSurvivorIdentity(t Transition) error {
-	return domain.Change{Reason: t.Reason}.ValidateErasure().Err()
+	return domain.ValidateErasure(domain.Change{Reason: t.Reason}).Err()
 }
 
 // EraseSurvivorIdentity erases a survivor's protected identity, keeping the

@@ -47,8 +47,8 @@ var LocationStatuses = enumeration[LocationStatus]{
 // locationLifecycle: SUSPECTED -> UNDER_INVESTIGATION -> CONFIRMED -> RAIDED ->
 // CLOSED, and DISMISSED from any status before RAIDED.
 var locationLifecycle = lifecycle[LocationStatus]{
-	kind: "location",
-	allowed: map[LocationStatus][]LocationStatus{
+	Kind: "location",
+	Allowed: map[LocationStatus][]LocationStatus{
 		LocationSuspected:          {LocationUnderInvestigation, LocationDismissed},
 		LocationUnderInvestigation: {LocationConfirmed, LocationDismissed},
 		LocationConfirmed:          {LocationRaided, LocationDismissed},
@@ -57,7 +57,7 @@ var locationLifecycle = lifecycle[LocationStatus]{
 }
 
 // NextLocationStatuses returns the statuses a location in status s may move to.
-func NextLocationStatuses(s LocationStatus) []LocationStatus { return locationLifecycle.next(s) }
+func NextLocationStatuses(s LocationStatus) []LocationStatus { return locationLifecycle.Next(s) }
 
 // Limits of location fields, in characters.
 const (
@@ -156,7 +156,7 @@ func (l *Location) Update(fields []LocationField, src LocationFields, actor stri
 		return err
 	}
 	l.LocationFields = next
-	l.touch(actor, now)
+	l.Touch(actor, now)
 	return nil
 }
 
@@ -166,7 +166,7 @@ func (l *Location) Transition(to LocationStatus, c Change) error {
 	if err := transition(locationLifecycle, l.Name(), &l.Status, &l.Transitions, to, c); err != nil {
 		return err
 	}
-	l.touch(c.Actor, c.Time)
+	l.Touch(c.Actor, c.Time)
 	return nil
 }
 

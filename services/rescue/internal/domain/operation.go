@@ -24,15 +24,15 @@ var OperationStatuses = enumeration[OperationStatus]{OperationPlanned, Operation
 // Nothing leads back to PLANNED or ABORTED, which is what makes survivor
 // records safe: an operation that rescued someone can never become deletable.
 var operationLifecycle = lifecycle[OperationStatus]{
-	kind: "operation",
-	allowed: map[OperationStatus][]OperationStatus{
+	Kind: "operation",
+	Allowed: map[OperationStatus][]OperationStatus{
 		OperationPlanned:   {OperationConducted, OperationAborted},
 		OperationConducted: {OperationClosed},
 	},
 }
 
 // NextOperationStatuses returns the statuses an operation in status s may move to.
-func NextOperationStatuses(s OperationStatus) []OperationStatus { return operationLifecycle.next(s) }
+func NextOperationStatuses(s OperationStatus) []OperationStatus { return operationLifecycle.Next(s) }
 
 // OperationLegalBasis is the legal power under which the police search or rescue.
 type OperationLegalBasis string
@@ -165,7 +165,7 @@ func (o *Operation) Update(fields []OperationField, src OperationFields, actor s
 		return err
 	}
 	o.OperationFields = next
-	o.touch(actor, now)
+	o.Touch(actor, now)
 	return nil
 }
 
@@ -218,7 +218,7 @@ func (o *Operation) transition(to OperationStatus, c Change) error {
 	if err := transition(operationLifecycle, o.Name(), &o.Status, &o.Transitions, to, c); err != nil {
 		return err
 	}
-	o.touch(c.Actor, c.Time)
+	o.Touch(c.Actor, c.Time)
 	return nil
 }
 

@@ -1,11 +1,10 @@
 package domain
 
 import (
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/justiceops/justice/services/platform/errs"
+	"github.com/justiceops/justice/services/platform/record"
 )
 
 // The collections of the rescue service, as they appear in resource names
@@ -16,97 +15,79 @@ const (
 	CollectionSurvivors  = "survivors"
 )
 
-// ClockSkew is how far in the future a caller-supplied time (a rescue time, a
-// conduct time, a production time) may lie before it is rejected as "in the
-// future". Field devices' clocks drift; a few minutes of tolerance keeps a
-// record made "now" on a phone from being refused.
-const ClockSkew = 2 * time.Minute
+// The record basics shared by every service (package record).
+type (
+	// Meta is a record's identity, audit fields and version.
+	Meta = record.Meta
+	// Scope is the set of offices a caller may reach.
+	Scope = record.Scope
+	// ListQuery asks a repository for one page of records.
+	ListQuery = record.ListQuery
+	// Page is one page of a list.
+	Page[T any] = record.Page[T]
+	// UpdateFunc changes a loaded record.
+	UpdateFunc[T any] = record.UpdateFunc[T]
+	// Transition is one change of a record's status.
+	Transition[S ~string] = record.Transition[S]
+	// Change describes who asks for a status change, when and why.
+	Change = record.Change
+	// lifecycle is a state machine of statuses.
+	lifecycle[S ~string] = record.Lifecycle[S]
+	// enumeration is a closed set of stored values.
+	enumeration[E ~string] = record.Enumeration[E]
+)
+
+// ClockSkew is how far in the future a caller-supplied time may lie.
+const ClockSkew = record.ClockSkew
+
+// MaxReasonLength is the longest reason a caller may give for a transition.
+const MaxReasonLength = record.MaxReasonLength
 
 // Name formats the resource name of a record: offices/{office}/{collection}/{id}.
-func Name(office, collection, id string) string {
-	return "offices/" + office + "/" + collection + "/" + id
-}
+func Name(office, collection, id string) string { return record.Name(office, collection, id) }
 
-// SplitName splits a resource name of the given collection into its office
-// and id. It only splits; callers validate names at the API edge.
+// SplitName splits a resource name of the given collection into its office and id.
 func SplitName(name, collection string) (office, id string, ok bool) {
-	parts := strings.Split(name, "/")
-	if len(parts) != 4 || parts[0] != "offices" || parts[2] != collection || parts[1] == "" || parts[3] == "" {
-		return "", "", false
-	}
-	return parts[1], parts[3], true
+	return record.SplitName(name, collection)
 }
 
-// Meta is the bookkeeping every record carries: identity, audit fields and the
-// version used for optimistic concurrency.
-type Meta struct {
-	// ID is the record's id within its office and collection.
-	ID string
-	// Office is the code of the office that owns the record.
-	Office string
-	// CreateTime is when the record was created.
-	CreateTime time.Time
-	// UpdateTime is when the record last changed.
-	UpdateTime time.Time
-	// CreatedBy is the subject of the caller who created the record.
-	CreatedBy string
-	// UpdatedBy is the subject of the caller who last changed the record.
-	UpdatedBy string
-	// Version starts at 1 and grows by one with every stored change. The
-	// repository only stores a change made to the version it loaded.
-	Version int64
-}
+// NewScope returns the scope of the given office codes.
+func NewScope(offices ...string) Scope { return record.NewScope(offices...) }
 
-// Etag is the opaque version tag callers send back for optimistic
-// concurrency (AIP-154). It derives from Version.
-func (m Meta) Etag() string {
-	return strconv.FormatInt(m.Version, 10)
-}
+// Timestamp normalises a time to what the store keeps.
+func Timestamp(t time.Time) time.Time { return record.Timestamp(t) }
 
-func newMeta(id, office, actor string, now time.Time) Meta {
-	now = Timestamp(now)
-	return Meta{ID: id, Office: office, CreateTime: now, UpdateTime: now, CreatedBy: actor, UpdatedBy: actor, Version: 1}
-}
-
-func (m *Meta) touch(actor string, now time.Time) {
-	m.UpdateTime = Timestamp(now)
-	m.UpdatedBy = actor
-}
-
-// Timestamp normalises a time to what the store keeps: UTC, millisecond
-// precision. Every time a record holds passes through it, so a record read
-// back equals the record written.
-func Timestamp(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Time{}
-	}
-	return t.Truncate(time.Millisecond).UTC()
-}
-
-// CheckEtag fails with ABORTED reason ETAG_MISMATCH unless expected is empty
-// (no check asked for) or equals the record's current etag.
+// CheckEtag fails with ABORTED reason ETAG_MISMATCH unless expected is empty or current.
 func CheckEtag(kind, name string, m Meta, expected string) error {
-	if expected == "" || expected == m.Etag() {
-		return nil
-	}
-	return errs.Aborted("ETAG_MISMATCH",
-		"%s %s has changed since the given etag was read; get it again and retry with its current etag", kind, name)
+	return record.CheckEtag(kind, name, m, expected)
 }
 
-// ConcurrentModification is the error a repository returns when the record
-// changed between load and store (another request won the race).
+// ConcurrentModification is the error for a record changed between load and store.
 func ConcurrentModification(kind, name string) error {
-	return errs.Aborted("ETAG_MISMATCH",
-		"%s %s was changed by another request at the same time; get it again and retry", kind, name)
+	return record.ConcurrentModification(kind, name)
 }
 
 // NotFound is the error for a record that does not exist in the office named.
-// It reads the same whether the record is absent or belongs to another office.
-func NotFound(kind, name string) error {
-	return errs.NotFound(strings.ToUpper(kind)+"_NOT_FOUND", "%s %q does not exist", kind, name)
-}
+func NotFound(kind, name string) error { return record.NotFound(kind, name) }
 
 // AlreadyExists is the error for a create whose id is already taken.
-func AlreadyExists(kind, name string) error {
-	return errs.AlreadyExists(strings.ToUpper(kind)+"_ALREADY_EXISTS", "%s %q already exists", kind, name)
+func AlreadyExists(kind, name string) error { return record.AlreadyExists(kind, name) }
+
+var (
+	newMeta       = record.NewMeta
+	checkMaxLen   = record.CheckMaxLen
+	checkPast     = record.CheckPast
+	checkRequired = record.CheckRequired
+)
+
+func applied[S ~string](trail []Transition[S], requestID string) bool {
+	return record.Applied(trail, requestID)
+}
+
+func transition[S ~string](l lifecycle[S], name string, status *S, trail *[]Transition[S], to S, c Change) error {
+	return record.Apply(l, name, status, trail, to, c)
+}
+
+func checkEnum[E ~string](v *errs.Violations, field string, x E, allowed enumeration[E]) {
+	record.CheckEnum(v, field, x, allowed)
 }

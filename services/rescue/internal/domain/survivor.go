@@ -2,7 +2,6 @@ package domain
 
 import (
 	"bytes"
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/justiceops/justice/services/platform/errs"
+	"github.com/justiceops/justice/services/platform/record"
 )
 
 // Gender is a survivor's gender in the Human Trafficking Case Data Standard vocabulary.
@@ -141,44 +141,7 @@ const (
 )
 
 // Date is a calendar date with no time zone, e.g. a date of birth.
-type Date struct {
-	Year, Month, Day int
-}
-
-// valid reports whether the date exists in the proleptic Gregorian calendar.
-func (d Date) valid() bool {
-	if d.Year < 1 || d.Year > 9999 || d.Month < 1 || d.Month > 12 || d.Day < 1 {
-		return false
-	}
-	t := time.Date(d.Year, time.Month(d.Month), d.Day, 0, 0, 0, 0, time.UTC)
-	return t.Day() == d.Day
-}
-
-// before reports whether d is strictly before e.
-func (d Date) before(e Date) bool {
-	if d.Year != e.Year {
-		return d.Year < e.Year
-	}
-	if d.Month != e.Month {
-		return d.Month < e.Month
-	}
-	return d.Day < e.Day
-}
-
-// ISO formats the date as YYYY-MM-DD, the form a duplicate search compares.
-// The date of birth is protected identity: never log or print it.
-func (d Date) ISO() string {
-	return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
-}
-
-// ageOn is the age in whole years of someone born on d, on day e.
-func (d Date) ageOn(e Date) int {
-	age := e.Year - d.Year
-	if e.before(Date{Year: e.Year, Month: d.Month, Day: d.Day}) {
-		age--
-	}
-	return age
-}
+type Date = record.Date
 
 // LegalBasis records the lawful basis for processing a survivor's data.
 type LegalBasis struct {
@@ -396,7 +359,7 @@ func (f SurvivorFields) validateLanguages(v *errs.Violations, field string) {
 func (f SurvivorFields) validateMeansOfControl(v *errs.Violations, field string) {
 	seen := make(map[MeansOfControl]bool, len(f.MeansOfControl))
 	for i, m := range f.MeansOfControl {
-		if !MeansOfControlValues.contains(m) {
+		if !MeansOfControlValues.Contains(m) {
 			if m == "" {
 				v.Add(field, "entry %d must be one of %s; UNSPECIFIED is not a value", i, MeansOfControlValues)
 			} else {
@@ -415,7 +378,7 @@ func (f SurvivorFields) validateMeansOfControl(v *errs.Violations, field string)
 // contain the date, nor the age it implies.
 func (f SurvivorFields) validateDateOfBirth(v *errs.Violations, field string, rescueOK, ageOK bool, tz *time.Location) {
 	dob := *f.DateOfBirth
-	if !dob.valid() {
+	if !dob.Valid() {
 		v.Add(field, "must be a valid calendar date with year, month and day")
 		return
 	}
@@ -427,14 +390,14 @@ func (f SurvivorFields) validateDateOfBirth(v *errs.Violations, field string, re
 	}
 	rt := f.RescueTime.In(tz)
 	rescueDay := Date{Year: rt.Year(), Month: int(rt.Month()), Day: rt.Day()}
-	if rescueDay.before(dob) {
+	if rescueDay.Before(dob) {
 		v.Add(field, "must not be after the day of rescue")
 		return
 	}
 	if !ageOK {
 		return
 	}
-	if d := dob.ageOn(rescueDay) - f.AgeAtRescue; d > maxDateOfBirthAgeSlack || d < -maxDateOfBirthAgeSlack {
+	if d := dob.AgeOn(rescueDay) - f.AgeAtRescue; d > maxDateOfBirthAgeSlack || d < -maxDateOfBirthAgeSlack {
 		v.Add(field, "disagrees with age_at_rescue by more than %d year; correct one of them", maxDateOfBirthAgeSlack)
 	}
 }
@@ -447,7 +410,7 @@ func (f SurvivorFields) validateDateOfBirth(v *errs.Violations, field string, re
 func (f SurvivorFields) CheckLegalBasis() error {
 	b := f.LegalBasis.Basis
 	if f.Minor() {
-		if MinorLawfulBases.contains(b) {
+		if MinorLawfulBases.Contains(b) {
 			return nil
 		}
 		return errs.FailedPrecondition("LEGAL_BASIS_REQUIRED",
@@ -455,7 +418,7 @@ func (f SurvivorFields) CheckLegalBasis() error {
 			AdultAge, strings.Join([]string{string(BasisChildProtectionUnderLaw), string(BasisProsecutionOfOffence)}, " or "), b).
 			WithMetadata("allowed_bases", MinorLawfulBases.String())
 	}
-	if AdultLawfulBases.contains(b) {
+	if AdultLawfulBases.Contains(b) {
 		return nil
 	}
 	return errs.FailedPrecondition("LEGAL_BASIS_NOT_APPLICABLE",
@@ -649,7 +612,7 @@ func (s *Survivor) Update(fields []SurvivorField, src SurvivorFields, actor stri
 	}
 	next.normalise()
 	s.SurvivorFields = next
-	s.touch(actor, now)
+	s.Touch(actor, now)
 	return nil
 }
 
@@ -676,7 +639,7 @@ func (s *Survivor) checkErased(fields []SurvivorField, src SurvivorFields) error
 // survivors rescued) do not change. c.Reason is required. Erasing an
 // erased survivor is FAILED_PRECONDITION reason ALREADY_ERASED.
 func (s *Survivor) EraseIdentity(c Change) error {
-	if err := c.ValidateErasure().Err(); err != nil {
+	if err := ValidateErasure(c).Err(); err != nil {
 		return err
 	}
 	if s.Erasure != nil {
@@ -686,18 +649,14 @@ func (s *Survivor) EraseIdentity(c Change) error {
 	}
 	s.LegalName, s.DateOfBirth, s.FamilyContact, s.Address, s.Photo = "", nil, "", "", nil
 	s.Erasure = &IdentityErasure{Time: Timestamp(c.Time), Actor: c.Actor, Reason: c.Reason, RequestID: c.RequestID}
-	s.touch(c.Actor, c.Time)
+	s.Touch(c.Actor, c.Time)
 	return nil
 }
 
 // ValidateErasure checks the caller-supplied part of an erasure: unlike a
 // status change, it needs a reason, which stays in the record and the audit trail.
-func (c Change) ValidateErasure() errs.Violations {
-	v := c.Validate()
-	if strings.TrimSpace(c.Reason) == "" {
-		v.Add("reason", "is required: say why the purpose of holding the identity is served")
-	}
-	return v
+func ValidateErasure(c Change) errs.Violations {
+	return c.ValidateWithReason("say why the purpose of holding the identity is served")
 }
 
 // ErasedBy reports whether the identity was erased by the request with this

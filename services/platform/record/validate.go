@@ -1,4 +1,4 @@
-package domain
+package record
 
 import (
 	"strings"
@@ -8,8 +8,8 @@ import (
 	"github.com/justiceops/justice/services/platform/errs"
 )
 
-// checkRequired records a violation when s is empty or only white space.
-func checkRequired(v *errs.Violations, field, s string) bool {
+// CheckRequired records a violation when s is empty or only white space.
+func CheckRequired(v *errs.Violations, field, s string) bool {
 	if strings.TrimSpace(s) == "" {
 		v.Add(field, "is required")
 		return false
@@ -17,9 +17,9 @@ func checkRequired(v *errs.Violations, field, s string) bool {
 	return true
 }
 
-// checkMaxLen records a violation when s is longer than max characters. When
+// CheckMaxLen records a violation when s is longer than max characters. When
 // echo is false (protected identity), the message does not reveal the length.
-func checkMaxLen(v *errs.Violations, field, s string, maxLen int, echo bool) {
+func CheckMaxLen(v *errs.Violations, field, s string, maxLen int, echo bool) {
 	n := utf8.RuneCountInString(s)
 	if n <= maxLen {
 		return
@@ -31,17 +31,18 @@ func checkMaxLen(v *errs.Violations, field, s string, maxLen int, echo bool) {
 	v.Add(field, "must be at most %d characters", maxLen)
 }
 
-// checkPast records a violation when t is later than now (plus ClockSkew).
-func checkPast(v *errs.Violations, field string, t, now time.Time) {
+// CheckPast records a violation when t is later than now (plus ClockSkew).
+func CheckPast(v *errs.Violations, field string, t, now time.Time) {
 	if t.After(now.Add(ClockSkew)) {
 		v.Add(field, "must not be in the future (now is %s)", now.UTC().Format(time.RFC3339))
 	}
 }
 
-// enumeration is a closed set of stored values, e.g. the statuses of a location.
-type enumeration[E ~string] []E
+// Enumeration is a closed set of stored values, e.g. the statuses of a location.
+type Enumeration[E ~string] []E
 
-func (e enumeration[E]) contains(x E) bool {
+// Contains reports whether x is one of the values.
+func (e Enumeration[E]) Contains(x E) bool {
 	for _, y := range e {
 		if y == x {
 			return true
@@ -51,7 +52,7 @@ func (e enumeration[E]) contains(x E) bool {
 }
 
 // String lists the values, comma separated, for messages.
-func (e enumeration[E]) String() string {
+func (e Enumeration[E]) String() string {
 	names := make([]string, len(e))
 	for i, x := range e {
 		names[i] = string(x)
@@ -59,13 +60,13 @@ func (e enumeration[E]) String() string {
 	return strings.Join(names, ", ")
 }
 
-// checkEnum records a violation when x is not one of the allowed values. An
+// CheckEnum records a violation when x is not one of the allowed values. An
 // empty x is reported as required.
-func checkEnum[E ~string](v *errs.Violations, field string, x E, allowed enumeration[E]) {
+func CheckEnum[E ~string](v *errs.Violations, field string, x E, allowed Enumeration[E]) {
 	switch {
 	case x == "":
 		v.Add(field, "is required; must be one of %s", allowed)
-	case !allowed.contains(x):
+	case !allowed.Contains(x):
 		v.Add(field, "must be one of %s; got %s", allowed, x)
 	}
 }

@@ -1,4 +1,4 @@
-package domain
+package record
 
 import (
 	"slices"
@@ -43,20 +43,22 @@ type Change struct {
 // Validate checks the caller-supplied parts of a change.
 func (c Change) Validate() errs.Violations {
 	var v errs.Violations
-	checkMaxLen(&v, "reason", c.Reason, MaxReasonLength, true)
+	CheckMaxLen(&v, "reason", c.Reason, MaxReasonLength, true)
 	return v
 }
 
-// lifecycle is a state machine: for each status, the statuses that may follow it.
-type lifecycle[S ~string] struct {
-	kind    string
-	allowed map[S][]S
+// Lifecycle is a state machine: for each status, the statuses that may follow it.
+type Lifecycle[S ~string] struct {
+	// Kind names the record kind in messages, e.g. "operation".
+	Kind string
+	// Allowed lists, for each status, the statuses that may follow it.
+	Allowed map[S][]S
 }
 
-// check returns nil when from -> to is allowed, else FAILED_PRECONDITION
+// Check returns nil when from -> to is allowed, else FAILED_PRECONDITION
 // reason ILLEGAL_TRANSITION naming both states and what is allowed instead.
-func (l lifecycle[S]) check(name string, from, to S) error {
-	next := l.allowed[from]
+func (l Lifecycle[S]) Check(name string, from, to S) error {
+	next := l.Allowed[from]
 	if slices.Contains(next, to) {
 		return nil
 	}
@@ -69,30 +71,30 @@ func (l lifecycle[S]) check(name string, from, to S) error {
 		allowed = strings.Join(names, ", ")
 	}
 	return errs.FailedPrecondition("ILLEGAL_TRANSITION",
-		"%s %s is %s; cannot move to %s (allowed from %s: %s)", l.kind, name, from, to, from, allowed).
+		"%s %s is %s; cannot move to %s (allowed from %s: %s)", l.Kind, name, from, to, from, allowed).
 		WithMetadata("current_state", string(from)).
 		WithMetadata("requested_state", string(to))
 }
 
-// next returns the statuses allowed after from.
-func (l lifecycle[S]) next(from S) []S {
-	return slices.Clone(l.allowed[from])
+// Next returns the statuses allowed after from.
+func (l Lifecycle[S]) Next(from S) []S {
+	return slices.Clone(l.Allowed[from])
 }
 
-// applied reports whether a transition made under requestID is already in the trail.
-func applied[S ~string](trail []Transition[S], requestID string) bool {
+// Applied reports whether a transition made under requestID is already in the trail.
+func Applied[S ~string](trail []Transition[S], requestID string) bool {
 	if requestID == "" {
 		return false
 	}
 	return slices.ContainsFunc(trail, func(t Transition[S]) bool { return t.RequestID == requestID })
 }
 
-// transition moves *status to `to` after checking the lifecycle, appending to the trail.
-func transition[S ~string](l lifecycle[S], name string, status *S, trail *[]Transition[S], to S, c Change) error {
+// Apply moves *status to `to` after checking the lifecycle, appending to the trail.
+func Apply[S ~string](l Lifecycle[S], name string, status *S, trail *[]Transition[S], to S, c Change) error {
 	if v := c.Validate(); len(v) > 0 {
 		return v.Err()
 	}
-	if err := l.check(name, *status, to); err != nil {
+	if err := l.Check(name, *status, to); err != nil {
 		return err
 	}
 	*trail = append(*trail, Transition[S]{
@@ -100,4 +102,15 @@ func transition[S ~string](l lifecycle[S], name string, status *S, trail *[]Tran
 	})
 	*status = to
 	return nil
+}
+
+// ValidateWithReason checks a change that must say why (an erasure, a
+// backwards correction): the reason is required, and hint tells the caller
+// what it should say, e.g. "say why the stage recorded was wrong".
+func (c Change) ValidateWithReason(hint string) errs.Violations {
+	v := c.Validate()
+	if strings.TrimSpace(c.Reason) == "" {
+		v.Add("reason", "is required: %s", hint)
+	}
+	return v
 }
