@@ -8,7 +8,7 @@ TOOLS   := $(CURDIR)/bin/tools
 export PATH := $(TOOLS):$(PATH)
 export GOFLAGS := -buildvcs=false
 # Every Go module of the workspace (go.work); scripts/tools is apart on purpose.
-MODULES := proto services/platform services/rescue gateway deploy/local
+MODULES := proto services/platform services/rescue services/prosecution gateway deploy/local
 PKGS    := $(addsuffix /...,$(addprefix ./,$(MODULES)))
 BINARIES := justice-local:./deploy/local/cmd/justice-local rescue:./services/rescue/cmd/rescue gateway:./gateway/cmd/gateway
 
