@@ -97,15 +97,26 @@ func (AccusedRole) EnumDescriptor() ([]byte, []int) {
 	return file_justice_prosecution_v1_accused_proto_rawDescGZIP(), []int{0}
 }
 
-// The custody of an accused. Any change to a different value is allowed (an
-// arrested accused may abscond, a bailed one may be taken back into custody);
-// a change to the current value is FAILED_PRECONDITION.
+// The custody of an accused. ChangeAccusedCustody allows only:
+//   - AT_LARGE to ARRESTED (arrest, or re-arrest);
+//   - ARRESTED to AT_LARGE (released without being remanded), JUDICIAL_CUSTODY
+//     (remanded) or ON_BAIL;
+//   - JUDICIAL_CUSTODY to ON_BAIL;
+//   - ON_BAIL to AT_LARGE (absconded) or JUDICIAL_CUSTODY (bail cancelled).
+//
+// Any other change, including one to the current custody, is
+// FAILED_PRECONDITION (reason ILLEGAL_TRANSITION). RecordBailEvent also moves
+// custody: GRANTED (from ARRESTED or JUDICIAL_CUSTODY) to ON_BAIL, CANCELLED
+// (from ON_BAIL) to JUDICIAL_CUSTODY. CONVICTED and ACQUITTED follow from the
+// verdict only (RecordVerdict) and are final: ChangeAccusedCustody refuses to
+// move to them, and nothing moves out of them.
 type Custody int32
 
 const (
 	// Not set; never stored, rejected in ChangeAccusedCustody.
 	Custody_CUSTODY_UNSPECIFIED Custody = 0
-	// Not in custody: not yet arrested, or absconding. Every new accused starts here.
+	// Not in custody: not yet arrested, released without being remanded, or
+	// absconding. Every new accused starts here.
 	Custody_CUSTODY_AT_LARGE Custody = 1
 	// Arrested by the police (police custody).
 	Custody_CUSTODY_ARRESTED Custody = 2
@@ -113,9 +124,11 @@ const (
 	Custody_CUSTODY_JUDICIAL_CUSTODY Custody = 3
 	// Released on bail.
 	Custody_CUSTODY_ON_BAIL Custody = 4
-	// Convicted (serving a sentence or released after it).
+	// Convicted (serving a sentence or released after it). Set only by the
+	// verdict CONVICTED; final.
 	Custody_CUSTODY_CONVICTED Custody = 5
-	// Acquitted or discharged, and released.
+	// Acquitted or discharged, and released. Set only by the verdict ACQUITTED
+	// or DISCHARGED; final.
 	Custody_CUSTODY_ACQUITTED Custody = 6
 )
 
@@ -174,13 +187,17 @@ type BailEventKind int32
 const (
 	// Not set; rejected.
 	BailEventKind_BAIL_EVENT_KIND_UNSPECIFIED BailEventKind = 0
-	// A bail application was filed.
+	// A bail application was filed. Custody does not change.
 	BailEventKind_BAIL_EVENT_KIND_APPLIED BailEventKind = 1
-	// Bail was granted.
+	// Bail was granted. The accused must be in custody (ARRESTED or
+	// JUDICIAL_CUSTODY; FAILED_PRECONDITION reason NOT_IN_CUSTODY otherwise)
+	// and moves ON_BAIL.
 	BailEventKind_BAIL_EVENT_KIND_GRANTED BailEventKind = 2
-	// Bail was refused.
+	// Bail was refused. Custody does not change.
 	BailEventKind_BAIL_EVENT_KIND_REJECTED BailEventKind = 3
-	// Bail granted earlier was cancelled.
+	// Bail granted earlier was cancelled. The accused must be ON_BAIL
+	// (FAILED_PRECONDITION reason NOT_ON_BAIL otherwise) and moves to
+	// JUDICIAL_CUSTODY.
 	BailEventKind_BAIL_EVENT_KIND_CANCELLED BailEventKind = 4
 )
 
@@ -229,17 +246,22 @@ func (BailEventKind) EnumDescriptor() ([]byte, []int) {
 	return file_justice_prosecution_v1_accused_proto_rawDescGZIP(), []int{2}
 }
 
-// The court's verdict on one accused.
+// The court's verdict on one accused. Recorded once, then final.
 type Verdict int32
 
 const (
 	// No verdict yet.
 	Verdict_VERDICT_UNSPECIFIED Verdict = 0
-	// Convicted of at least one charge.
+	// Convicted of at least one charge. Custody moves to CONVICTED; counted in
+	// the convictions metric.
 	Verdict_VERDICT_CONVICTED Verdict = 1
-	// Acquitted of every charge.
+	// Acquitted of every charge. Custody moves to ACQUITTED; counted in the
+	// acquittals metric.
 	Verdict_VERDICT_ACQUITTED Verdict = 2
-	// Discharged before trial.
+	// Discharged before trial: the court found no ground to frame the charge.
+	// Custody moves to ACQUITTED (the verdict stays DISCHARGED). Counted as
+	// neither a conviction nor an acquittal in the metrics: the accused was
+	// never tried.
 	Verdict_VERDICT_DISCHARGED Verdict = 3
 )
 
@@ -297,23 +319,35 @@ type Accused struct {
 	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// The accused's role in the exploitation. Required.
 	Role AccusedRole `protobuf:"varint,3,opt,name=role,proto3,enum=justice.prosecution.v1.AccusedRole" json:"role,omitempty"`
-	// The accused's custody now. Every new accused starts AT_LARGE; changed
-	// only by ChangeAccusedCustody (recording a bail event or a verdict does not change it).
+	// The accused's custody now. Every new accused starts AT_LARGE. Changed by
+	// ChangeAccusedCustody (see Custody), by RecordBailEvent (GRANTED moves the
+	// accused ON_BAIL, CANCELLED moves them to JUDICIAL_CUSTODY) and by
+	// RecordVerdict (CONVICTED for a conviction; ACQUITTED for an acquittal or
+	// a discharge).
 	Custody Custody `protobuf:"varint,4,opt,name=custody,proto3,enum=justice.prosecution.v1.Custody" json:"custody,omitempty"`
-	// Every custody change, oldest first.
+	// Every custody change, oldest first, including those made by a bail event
+	// or the verdict. At most 500 entries: once full, a further custody change
+	// fails with FAILED_PRECONDITION (reason HISTORY_FULL).
 	CustodyHistory []*CustodyChange `protobuf:"bytes,5,rep,name=custody_history,json=custodyHistory,proto3" json:"custody_history,omitempty"`
 	// The date the accused was first taken into custody: the effective_date of
 	// the first change to ARRESTED or JUDICIAL_CUSTODY. It never changes once
 	// set; the criminals_restrained metric counts each accused once, in the month of this date.
 	FirstCustodyDate *date.Date `protobuf:"bytes,6,opt,name=first_custody_date,json=firstCustodyDate,proto3" json:"first_custody_date,omitempty"`
-	// Every bail application and order, in the order recorded. Added by RecordBailEvent.
+	// Every bail application and order, oldest first. Added by RecordBailEvent.
+	// At most 500 entries: once full, RecordBailEvent fails with
+	// FAILED_PRECONDITION (reason HISTORY_FULL).
 	BailEvents []*BailEvent `protobuf:"bytes,7,rep,name=bail_events,json=bailEvents,proto3" json:"bail_events,omitempty"`
-	// The court's verdict on this accused. UNSPECIFIED until RecordVerdict.
+	// The court's verdict on this accused. UNSPECIFIED until RecordVerdict;
+	// recorded once, then final.
 	Verdict Verdict `protobuf:"varint,8,opt,name=verdict,proto3,enum=justice.prosecution.v1.Verdict" json:"verdict,omitempty"`
-	// The date of the verdict. Set by RecordVerdict; the convictions and
-	// acquittals metrics count the accused in the month of this date.
+	// The date of the verdict. Set by RecordVerdict; the convictions metric
+	// (verdict CONVICTED) or the acquittals metric (verdict ACQUITTED) counts
+	// the accused in the month of this date. A discharge counts in neither.
 	VerdictDate *date.Date `protobuf:"bytes,9,opt,name=verdict_date,json=verdictDate,proto3" json:"verdict_date,omitempty"`
-	// The sentence, for a convicted accused. Set by RecordVerdict.
+	// The sentence, for a convicted accused; unset until passed. Set by
+	// RecordVerdict with the verdict CONVICTED, or later, for an accused
+	// already CONVICTED without a sentence, by a RecordVerdict call with
+	// verdict CONVICTED and the sentence. Recorded once.
 	Sentence *Sentence `protobuf:"bytes,10,opt,name=sentence,proto3" json:"sentence,omitempty"`
 	// Free-text notes for the prosecutor. At most 4000 characters. Never survivor identity.
 	Notes string `protobuf:"bytes,11,opt,name=notes,proto3" json:"notes,omitempty"`
@@ -488,6 +522,9 @@ type CustodyChange struct {
 	// When the change was recorded.
 	Time *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=time,proto3" json:"time,omitempty"`
 	// A note on the change, in the caller's words. At most 2000 characters.
+	// Without one, what the move means: "released" (ARRESTED to AT_LARGE),
+	// "absconded" (ON_BAIL to AT_LARGE), "bail granted", "bail cancelled", or
+	// "verdict: " and the verdict.
 	Note          string `protobuf:"bytes,6,opt,name=note,proto3" json:"note,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -570,11 +607,15 @@ type BailEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// What happened. Required.
 	Kind BailEventKind `protobuf:"varint,1,opt,name=kind,proto3,enum=justice.prosecution.v1.BailEventKind" json:"kind,omitempty"`
-	// The date of the application or order. Required: a full, valid calendar date, not in the future.
+	// The date of the application or order. Required: a full, valid calendar
+	// date, not in the future and not before the date of the previous bail
+	// event; for GRANTED and CANCELLED, which change custody, also not before
+	// the effective_date of the accused's latest custody change.
 	Date *date.Date `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
 	// The court that heard the application, e.g. "Sessions Court, Mumbai". At most 200 characters.
 	Court string `protobuf:"bytes,3,opt,name=court,proto3" json:"court,omitempty"`
-	// The surety amount set, in whole rupees; 0 or more. Meaningful for GRANTED only.
+	// The surety amount set, in whole rupees; 0 to 10,000,000,000. Meaningful
+	// for GRANTED only.
 	SuretyInr int64 `protobuf:"varint,4,opt,name=surety_inr,json=suretyInr,proto3" json:"surety_inr,omitempty"`
 	// The bail conditions set, e.g. "report to the police station every Monday". At most 2000 characters.
 	Conditions    string `protobuf:"bytes,5,opt,name=conditions,proto3" json:"conditions,omitempty"`
@@ -647,18 +688,22 @@ func (x *BailEvent) GetConditions() string {
 	return ""
 }
 
-// The sentence passed on a convicted accused.
+// The sentence passed on a convicted accused. It must impose imprisonment
+// (imprisonment_months or life_imprisonment), a fine (fine_inr), or both
+// (INVALID_ARGUMENT otherwise).
 type Sentence struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The term of imprisonment in months, 0 or more (e.g. 84 for seven years).
-	// 0 when life_imprisonment is true or no imprisonment was imposed.
+	// The term of imprisonment in months, 0 to 1200 (e.g. 84 for seven years).
+	// 0 when life_imprisonment is true (INVALID_ARGUMENT otherwise) or no
+	// imprisonment was imposed.
 	ImprisonmentMonths int32 `protobuf:"varint,1,opt,name=imprisonment_months,json=imprisonmentMonths,proto3" json:"imprisonment_months,omitempty"`
 	// True for imprisonment for life.
 	LifeImprisonment bool `protobuf:"varint,2,opt,name=life_imprisonment,json=lifeImprisonment,proto3" json:"life_imprisonment,omitempty"`
-	// The fine imposed, in whole rupees; 0 or more.
+	// The fine imposed, in whole rupees; 0 to 10,000,000,000.
 	FineInr int64 `protobuf:"varint,3,opt,name=fine_inr,json=fineInr,proto3" json:"fine_inr,omitempty"`
 	// The date the sentence was pronounced: a full, valid calendar date, not
-	// before the verdict date and not in the future.
+	// before the verdict date and not in the future. If unset, the verdict
+	// date.
 	SentenceDate  *date.Date `protobuf:"bytes,4,opt,name=sentence_date,json=sentenceDate,proto3" json:"sentence_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

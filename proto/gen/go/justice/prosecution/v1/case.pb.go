@@ -87,12 +87,27 @@ func (Statute) EnumDescriptor() ([]byte, []int) {
 
 // The stages of a case, in order. The open stages run from FIR_REGISTERED to
 // JUDGMENT; the closing stages (CONVICTED, ACQUITTED, DISCHARGED, ABATED,
-// WITHDRAWN) end the trial and set the outcome; APPEAL follows a closing stage.
+// WITHDRAWN) end the trial and set the outcome; APPEAL follows a conviction
+// or an acquittal.
 //
 // AdvanceCaseStage only moves forward, and a forward move may skip stages:
-// from an open stage to any later open stage or to any closing stage, and from
-// a closing stage to APPEAL. Any other move is FAILED_PRECONDITION; going back
-// needs CorrectCaseStage, which is audited.
+//   - from an open stage to any later open stage (e.g. FIR_REGISTERED straight
+//     to CHARGESHEET_FILED);
+//   - to DISCHARGED only from CHARGESHEET_FILED or COGNIZANCE (the court,
+//     considering the charge, finds no ground to frame it; not once charges
+//     are framed);
+//   - to ABATED or WITHDRAWN from any open stage;
+//   - to CONVICTED or ACQUITTED only from JUDGMENT;
+//   - to APPEAL only from CONVICTED or ACQUITTED.
+//
+// Nothing else leaves a closing stage, and nothing leaves APPEAL. Any other
+// move is FAILED_PRECONDITION (reason ILLEGAL_TRANSITION).
+//
+// Going back needs CorrectCaseStage, which is audited: from an open stage to
+// any earlier open stage; from a closing stage to any open stage; from
+// APPEAL to any open stage or to the outcome it was appealed from. A
+// correction never goes forward, never from one closing stage to another,
+// and never to APPEAL.
 type CaseStage int32
 
 const (
@@ -118,17 +133,20 @@ const (
 	CaseStage_CASE_STAGE_ARGUMENTS CaseStage = 9
 	// The case is reserved for or in judgment.
 	CaseStage_CASE_STAGE_JUDGMENT CaseStage = 10
-	// Closing: at least one accused convicted.
+	// Closing: at least one accused convicted. Reached only from JUDGMENT.
 	CaseStage_CASE_STAGE_CONVICTED CaseStage = 11
-	// Closing: the accused acquitted.
+	// Closing: the accused acquitted. Reached only from JUDGMENT.
 	CaseStage_CASE_STAGE_ACQUITTED CaseStage = 12
-	// Closing: the accused discharged before trial.
+	// Closing: the accused discharged before trial (no ground to frame the
+	// charge). Reached only from CHARGESHEET_FILED or COGNIZANCE.
 	CaseStage_CASE_STAGE_DISCHARGED CaseStage = 13
-	// Closing: the proceedings abated (e.g. the death of the accused).
+	// Closing: the proceedings abated (e.g. the death of the accused). Reached
+	// from any open stage.
 	CaseStage_CASE_STAGE_ABATED CaseStage = 14
-	// Closing: the prosecution was withdrawn.
+	// Closing: the prosecution was withdrawn. Reached from any open stage.
 	CaseStage_CASE_STAGE_WITHDRAWN CaseStage = 15
-	// The judgment is under appeal. The outcome stays that of the closing stage.
+	// The judgment is under appeal. Reached only from CONVICTED or ACQUITTED;
+	// the outcome stays the one appealed against.
 	CaseStage_CASE_STAGE_APPEAL CaseStage = 16
 )
 
@@ -274,55 +292,76 @@ type Case struct {
 	// The resource name. Format: offices/{office}/cases/{case}.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The case title as the court styles it, e.g. "State v. Accused 1 and others".
-	// Never a survivor's name. Required, at most 200 characters.
+	// Never a survivor's name. Required, at most 300 characters.
 	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
 	// The First Information Report number, e.g. "123/2024". Required, at most 100 characters.
 	FirNumber string `protobuf:"bytes,3,opt,name=fir_number,json=firNumber,proto3" json:"fir_number,omitempty"`
 	// The police station that registered the FIR, e.g. "Nagpada Police Station".
 	// Required, at most 200 characters.
 	PoliceStation string `protobuf:"bytes,4,opt,name=police_station,json=policeStation,proto3" json:"police_station,omitempty"`
-	// The date the FIR was registered. Required: a full, valid calendar date, not in the future.
+	// The date the FIR was registered. Required: a full, valid calendar date, not
+	// in the future. Once the case has changed stage, it may not be after the
+	// effective_date of the case's first stage change (INVALID_ARGUMENT).
 	FirDate *date.Date `protobuf:"bytes,5,opt,name=fir_date,json=firDate,proto3" json:"fir_date,omitempty"`
-	// The court trying the case, e.g. "Sessions Court, Mumbai". At most 200 characters.
+	// The court trying the case, e.g. "Sessions Court, Mumbai". At most 300 characters.
 	Court string `protobuf:"bytes,6,opt,name=court,proto3" json:"court,omitempty"`
 	// The eCourts Case Number Record (CNR): 16 characters, the state code (2
 	// letters), the district code (2 letters or digits), the establishment code
 	// (2 digits), the serial number (6 digits) and the year of filing (4
-	// digits), e.g. "MHMU010012342024". Upper case; anything else is
-	// INVALID_ARGUMENT. Empty until the case is filed in court.
+	// digits), e.g. "MHMU010012342024". The year of filing must be from 1950 to
+	// the current year. Accepted in lower case and stored trimmed, in upper
+	// case; any other form is INVALID_ARGUMENT. Empty until the case is filed
+	// in court.
 	CnrNumber string `protobuf:"bytes,7,opt,name=cnr_number,json=cnrNumber,proto3" json:"cnr_number,omitempty"`
 	// The rescue operations this case arises from, by resource name only.
 	// Format: offices/{office}/operations/{operation}, in the case's office.
 	// Set at create or with LinkCaseReference/UnlinkCaseReference; UpdateCase
 	// refuses them. Each must exist in rescue (NOT_FOUND otherwise); no
-	// duplicates; at most 100.
+	// duplicates; at most 100 (INVALID_ARGUMENT at create, FAILED_PRECONDITION
+	// on LinkCaseReference).
 	Operations []string `protobuf:"bytes,8,rep,name=operations,proto3" json:"operations,omitempty"`
 	// The survivors who are victims in this case (the victim-witnesses), by
 	// resource name only: never their identity. Format:
 	// offices/{office}/survivors/{survivor}, in the case's office. Set at create
 	// or with LinkCaseReference/UnlinkCaseReference; UpdateCase refuses them.
-	// Each must exist in rescue (NOT_FOUND otherwise); no duplicates; at most 100.
+	// Each must exist in rescue (NOT_FOUND otherwise); no duplicates; at most 100
+	// (INVALID_ARGUMENT at create, FAILED_PRECONDITION on LinkCaseReference).
 	Survivors []string `protobuf:"bytes,9,rep,name=survivors,proto3" json:"survivors,omitempty"`
-	// The offences charged (or, before the chargesheet, alleged in the FIR). At most 50, no two identical.
+	// The offences charged (or, before the chargesheet, alleged in the FIR). At
+	// most 50; no two identical (same statute, section and offence_date). None
+	// are needed at FIR_REGISTERED or INVESTIGATION, but AdvanceCaseStage to
+	// CHARGESHEET_FILED or any later open stage, CONVICTED, ACQUITTED,
+	// DISCHARGED or APPEAL needs at least one, and UpdateCase may not remove
+	// them all from a case at such a stage or with chargesheet_date set:
+	// FAILED_PRECONDITION (reason CHARGES_REQUIRED) otherwise.
 	Charges []*Charge `protobuf:"bytes,10,rep,name=charges,proto3" json:"charges,omitempty"`
 	// Where the case is in its proceedings. Every new case starts at
 	// FIR_REGISTERED; changed only by AdvanceCaseStage and CorrectCaseStage.
 	Stage CaseStage `protobuf:"varint,11,opt,name=stage,proto3,enum=justice.prosecution.v1.CaseStage" json:"stage,omitempty"`
 	// How the case ended: the closing stage it reached (CONVICTED, ACQUITTED,
-	// DISCHARGED, ABATED or WITHDRAWN). UNSPECIFIED while it is pending. Kept
-	// when the case moves on to APPEAL.
+	// DISCHARGED, ABATED or WITHDRAWN). UNSPECIFIED while it is pending. Under
+	// APPEAL, the outcome appealed against (CONVICTED or ACQUITTED).
 	Outcome CaseOutcome `protobuf:"varint,12,opt,name=outcome,proto3,enum=justice.prosecution.v1.CaseOutcome" json:"outcome,omitempty"`
-	// The date the chargesheet was filed: the effective_date of the move into
-	// CHARGESHEET_FILED. Unset until the case enters that stage.
+	// The date the chargesheet was filed: the effective_date of the forward move
+	// that reached CHARGESHEET_FILED, or skipped past it to a later open stage.
+	// Unset until then, and cleared by a correction back to a stage before
+	// CHARGESHEET_FILED. The cases_charge_sheeted metric counts the case in the
+	// month of this date.
 	ChargesheetDate *date.Date `protobuf:"bytes,13,opt,name=chargesheet_date,json=chargesheetDate,proto3" json:"chargesheet_date,omitempty"`
-	// The date the court took cognizance: the effective_date of the move into
-	// COGNIZANCE. Unset until the case enters that stage. A minor
-	// victim-witness's evidence is due within 30 days of it (POCSO s.35).
+	// The date the court took cognizance: the effective_date of the forward move
+	// that reached COGNIZANCE, or skipped past it to a later open stage. Unset
+	// until then, and cleared by a correction back to a stage before
+	// COGNIZANCE. A minor victim-witness's evidence is due within 30 days of it
+	// (POCSO s.35(1)).
 	CognizanceDate *date.Date `protobuf:"bytes,14,opt,name=cognizance_date,json=cognizanceDate,proto3" json:"cognizance_date,omitempty"`
-	// The date of the judgment: the effective_date of the move into JUDGMENT or,
-	// if that stage was skipped, into CONVICTED or ACQUITTED. Unset until then.
+	// The date of the judgment: the effective_date of the forward move that
+	// reached JUDGMENT (CONVICTED and ACQUITTED are reached only from JUDGMENT,
+	// so it cannot be skipped). Unset until then, and cleared by a correction
+	// back to a stage before JUDGMENT.
 	JudgmentDate *date.Date `protobuf:"bytes,15,opt,name=judgment_date,json=judgmentDate,proto3" json:"judgment_date,omitempty"`
-	// Every stage change, oldest first, corrections included.
+	// Every stage change, oldest first, corrections included. At most 500
+	// entries: once full, AdvanceCaseStage and CorrectCaseStage fail with
+	// FAILED_PRECONDITION (reason HISTORY_FULL).
 	StageHistory []*StageChange `protobuf:"bytes,16,rep,name=stage_history,json=stageHistory,proto3" json:"stage_history,omitempty"`
 	// When the record was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
@@ -541,10 +580,12 @@ type Charge struct {
 	// The statute. Required.
 	Statute Statute `protobuf:"varint,1,opt,name=statute,proto3,enum=justice.prosecution.v1.Statute" json:"statute,omitempty"`
 	// The section of the statute, as written in the Act, e.g. "370", "370A",
-	// "143", "5". Required; must be in the closed list above.
+	// "143", "5". Required; must be in the closed list above for the statute.
+	// Accepted in lower case ("370a") and stored trimmed, in upper case.
 	Section string `protobuf:"bytes,2,opt,name=section,proto3" json:"section,omitempty"`
 	// The date of the offence (its first day, if it continued). Required: a full,
-	// valid calendar date, not in the future. Decides IPC or BNS.
+	// valid calendar date, not in the future and not after the case's fir_date.
+	// Decides IPC or BNS.
 	OffenceDate   *date.Date `protobuf:"bytes,3,opt,name=offence_date,json=offenceDate,proto3" json:"offence_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -620,7 +661,8 @@ type StageChange struct {
 	Note string `protobuf:"bytes,6,opt,name=note,proto3" json:"note,omitempty"`
 	// True for a correction made with CorrectCaseStage.
 	Correction bool `protobuf:"varint,7,opt,name=correction,proto3" json:"correction,omitempty"`
-	// For a correction: why the recorded stage was wrong. Empty otherwise.
+	// For a correction: why the recorded stage was wrong (required, at most 2000
+	// characters). Empty otherwise.
 	Reason        string `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

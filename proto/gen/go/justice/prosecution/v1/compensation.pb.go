@@ -77,7 +77,14 @@ func (CompensationScheme) EnumDescriptor() ([]byte, []int) {
 	return file_justice_prosecution_v1_compensation_proto_rawDescGZIP(), []int{0}
 }
 
-// Where a compensation application stands.
+// Where a compensation application stands. The allowed changes:
+//   - APPLIED to INTERIM_AWARDED, AWARDED (an award without interim relief)
+//     or REJECTED;
+//   - INTERIM_AWARDED to AWARDED or REJECTED;
+//   - AWARDED to PAID.
+//
+// REJECTED and PAID are final. Any other change, including back to APPLIED,
+// is FAILED_PRECONDITION (reason ILLEGAL_TRANSITION).
 type CompensationStatus int32
 
 const (
@@ -150,7 +157,8 @@ type Compensation struct {
 	// The resource name. Format: offices/{office}/cases/{case}/compensations/{compensation}.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The survivor the application is for. Format: offices/{office}/survivors/{survivor}.
-	// Required; cannot change. Must be one of the case's survivors (FAILED_PRECONDITION otherwise).
+	// Required, in the case's office; cannot change. Must be one of the case's
+	// survivors (FAILED_PRECONDITION otherwise).
 	Survivor string `protobuf:"bytes,2,opt,name=survivor,proto3" json:"survivor,omitempty"`
 	// The scheme the application is made under, decided by applied_date:
 	// BNSS_396 for an application on or after 2024-07-01, CRPC_357A before.
@@ -161,21 +169,29 @@ type Compensation struct {
 	// The authority that decides the application, e.g. "DLSA Mumbai" (District
 	// Legal Services Authority). At most 200 characters.
 	Authority string `protobuf:"bytes,5,opt,name=authority,proto3" json:"authority,omitempty"`
-	// The amount claimed, in whole rupees; 0 or more (0: not stated).
+	// The amount claimed, in whole rupees; 0 to 10,000,000,000 (0: not stated).
 	ClaimedInr int64 `protobuf:"varint,6,opt,name=claimed_inr,json=claimedInr,proto3" json:"claimed_inr,omitempty"`
-	// Where the application stands. Not set on create: APPLIED. Changed with
-	// UpdateCompensation; it never moves back from REJECTED or PAID
-	// (FAILED_PRECONDITION). INTERIM_AWARDED and AWARDED need awarded_inr
-	// greater than 0 and awarded_date; PAID needs those and paid_date
-	// (INVALID_ARGUMENT otherwise).
+	// Where the application stands. On create: APPLIED or not set (stored as
+	// APPLIED); any other status is INVALID_ARGUMENT. Changed with
+	// UpdateCompensation, only as CompensationStatus describes
+	// (FAILED_PRECONDITION otherwise). INTERIM_AWARDED and AWARDED need
+	// awarded_inr greater than 0 and awarded_date; PAID needs those and
+	// paid_date; APPLIED needs awarded_inr 0 and no awarded_date
+	// (INVALID_ARGUMENT otherwise). An award is recorded with its amount and
+	// date in the same update. A REJECTED application keeps the interim award
+	// it may have had.
 	Status CompensationStatus `protobuf:"varint,7,opt,name=status,proto3,enum=justice.prosecution.v1.CompensationStatus" json:"status,omitempty"`
-	// The amount awarded so far (interim or final), in whole rupees; 0 or more.
+	// The amount awarded so far (interim or final), in whole rupees; 0 to
+	// 10,000,000,000. Greater than 0 once INTERIM_AWARDED, AWARDED or PAID;
+	// 0 while APPLIED.
 	AwardedInr int64 `protobuf:"varint,8,opt,name=awarded_inr,json=awardedInr,proto3" json:"awarded_inr,omitempty"`
 	// The date of the latest award: a full, valid calendar date, not before
-	// applied_date and not in the future.
+	// applied_date and not in the future. Required once INTERIM_AWARDED,
+	// AWARDED or PAID; empty while APPLIED.
 	AwardedDate *date.Date `protobuf:"bytes,9,opt,name=awarded_date,json=awardedDate,proto3" json:"awarded_date,omitempty"`
 	// The date the award was paid: a full, valid calendar date, not before
-	// awarded_date and not in the future.
+	// applied_date or awarded_date and not in the future. Required when status
+	// is PAID; empty otherwise.
 	PaidDate *date.Date `protobuf:"bytes,10,opt,name=paid_date,json=paidDate,proto3" json:"paid_date,omitempty"`
 	// Free-text notes. At most 4000 characters. Never survivor identity or bank details.
 	Notes string `protobuf:"bytes,11,opt,name=notes,proto3" json:"notes,omitempty"`

@@ -342,11 +342,14 @@ type AdvanceCaseStageRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The case. Format: offices/{office}/cases/{case}.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// The stage to move to: later than the current one, as CaseStage describes. Required.
+	// The stage to move to: one the current stage may advance to, as CaseStage
+	// describes. Required.
 	Stage CaseStage `protobuf:"varint,2,opt,name=stage,proto3,enum=justice.prosecution.v1.CaseStage" json:"stage,omitempty"`
 	// The date the stage was reached in the proceedings. Required: a full, valid
 	// calendar date, not in the future, not before fir_date and not before the
-	// effective date of the case's latest forward stage change.
+	// effective_date of the forward change that brought the case to its
+	// current stage (forward changes undone by a later correction do not
+	// count).
 	EffectiveDate *date.Date `protobuf:"bytes,3,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
 	// A note on the change. At most 2000 characters. Never survivor identity.
 	Note string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
@@ -435,7 +438,8 @@ type CorrectCaseStageRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The case. Format: offices/{office}/cases/{case}.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// The stage the case should be at. Required.
+	// The stage the case should be at: an earlier one, as CaseStage describes.
+	// Required.
 	Stage CaseStage `protobuf:"varint,2,opt,name=stage,proto3,enum=justice.prosecution.v1.CaseStage" json:"stage,omitempty"`
 	// Why the recorded stage was wrong, for the stage history and the audit log.
 	// Required, at most 2000 characters.
@@ -977,12 +981,15 @@ type ChangeAccusedCustodyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The accused. Format: offices/{office}/cases/{case}/accused/{accused}.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// The new custody, different from the current one. Required.
+	// The new custody: one the current custody may change to, as Custody
+	// describes; never CONVICTED or ACQUITTED. Required.
 	Custody Custody `protobuf:"varint,2,opt,name=custody,proto3,enum=justice.prosecution.v1.Custody" json:"custody,omitempty"`
 	// The date the change took effect (e.g. the day of the arrest). Required: a
-	// full, valid calendar date, not in the future.
+	// full, valid calendar date, not in the future and not before the
+	// effective_date of the accused's latest custody change.
 	EffectiveDate *date.Date `protobuf:"bytes,3,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
-	// A note on the change. At most 2000 characters.
+	// A note on the change. At most 2000 characters. Without one, a move to
+	// AT_LARGE is noted "released" (from ARRESTED) or "absconded" (from ON_BAIL).
 	Note string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
 	// If set, the call fails with ABORTED unless it matches the current etag.
 	Etag string `protobuf:"bytes,5,opt,name=etag,proto3" json:"etag,omitempty"`
@@ -1144,10 +1151,13 @@ type RecordVerdictRequest struct {
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The verdict. Required; UNSPECIFIED is INVALID_ARGUMENT.
 	Verdict Verdict `protobuf:"varint,2,opt,name=verdict,proto3,enum=justice.prosecution.v1.Verdict" json:"verdict,omitempty"`
-	// The date of the verdict. Required: a full, valid calendar date, not in the future.
+	// The date of the verdict. Required: a full, valid calendar date, not in
+	// the future and not before the effective_date of the accused's latest
+	// custody change.
 	VerdictDate *date.Date `protobuf:"bytes,3,opt,name=verdict_date,json=verdictDate,proto3" json:"verdict_date,omitempty"`
 	// The sentence, for CONVICTED only (INVALID_ARGUMENT with another verdict).
-	// May be left out while sentencing is pending and recorded by a later call.
+	// May be left out while sentencing is pending, then recorded by a later
+	// call with verdict CONVICTED and the sentence, as RecordVerdict describes.
 	Sentence *Sentence `protobuf:"bytes,4,opt,name=sentence,proto3" json:"sentence,omitempty"`
 	// If set, the call fails with ABORTED unless it matches the current etag.
 	Etag string `protobuf:"bytes,5,opt,name=etag,proto3" json:"etag,omitempty"`

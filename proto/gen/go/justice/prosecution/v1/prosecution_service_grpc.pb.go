@@ -63,7 +63,8 @@ const (
 // survivors by resource name only, checked with rescue's
 // RescueReferenceService; no survivor identity is ever stored or returned.
 // The prosecution service also serves justice.metrics.v1.MetricsSourceService
-// (criminals_restrained, convictions, acquittals) and
+// (criminals_restrained, convictions, acquittals, cases_charge_sheeted; a
+// discharge counts as neither a conviction nor an acquittal) and
 // justice.audit.v1.AuditService for its own records.
 type ProsecutionServiceClient interface {
 	// Creates a case at stage FIR_REGISTERED. The operations and survivors it
@@ -76,26 +77,41 @@ type ProsecutionServiceClient interface {
 	ListCases(ctx context.Context, in *ListCasesRequest, opts ...grpc.CallOption) (*ListCasesResponse, error)
 	// Updates the fields named in update_mask. A stale etag fails with ABORTED.
 	UpdateCase(ctx context.Context, in *UpdateCaseRequest, opts ...grpc.CallOption) (*Case, error)
-	// Moves a case forward to a later stage, possibly skipping stages: from an
-	// open stage to any later open stage or to a closing stage (which sets the
-	// outcome), or from a closing stage to APPEAL. Any other move fails with
-	// FAILED_PRECONDITION. Entering CHARGESHEET_FILED, COGNIZANCE or JUDGMENT
-	// sets the matching date from effective_date.
+	// Moves a case forward to a later stage, possibly skipping stages, as
+	// CaseStage describes: from an open stage to any later open stage; to
+	// DISCHARGED only from CHARGESHEET_FILED or COGNIZANCE; to ABATED or
+	// WITHDRAWN from any open stage; to CONVICTED or ACQUITTED only from
+	// JUDGMENT; to APPEAL only from CONVICTED or ACQUITTED. A closing stage sets
+	// the outcome. Any other move fails with FAILED_PRECONDITION (reason
+	// ILLEGAL_TRANSITION, naming the stages allowed). CHARGESHEET_FILED or any
+	// later stage except ABATED and WITHDRAWN needs at least one charge
+	// (FAILED_PRECONDITION, reason CHARGES_REQUIRED). A move to an open stage
+	// at or after CHARGESHEET_FILED, COGNIZANCE or JUDGMENT sets the matching
+	// date, if unset, from effective_date (a move to a closing stage or APPEAL
+	// sets none). A full stage_history (500 entries) fails with
+	// FAILED_PRECONDITION (reason HISTORY_FULL).
 	AdvanceCaseStage(ctx context.Context, in *AdvanceCaseStageRequest, opts ...grpc.CallOption) (*Case, error)
-	// Corrects a wrongly recorded stage: moves the case back to an earlier stage,
-	// or from one closing stage to another. The correction is recorded in
-	// stage_history with its reason and audited. Stage dates of stages after the
-	// corrected stage are cleared, and the outcome follows the corrected stage.
-	// A move AdvanceCaseStage would allow, or to the current stage, fails with
-	// FAILED_PRECONDITION.
+	// Corrects a wrongly recorded stage by moving the case back: from an open
+	// stage to any earlier open stage; from a closing stage to any open stage;
+	// from APPEAL to any open stage or to the outcome it was appealed from. The
+	// correction is recorded in stage_history with its reason and audited.
+	// Correcting back to a stage before CHARGESHEET_FILED, COGNIZANCE or
+	// JUDGMENT clears the matching date, and the outcome follows the corrected
+	// stage. Any other move, including one AdvanceCaseStage would allow, one
+	// from a closing stage to another, or to the current stage, fails with
+	// FAILED_PRECONDITION (reason ILLEGAL_TRANSITION, naming the corrections
+	// allowed); so does a full stage_history (reason HISTORY_FULL).
 	CorrectCaseStage(ctx context.Context, in *CorrectCaseStageRequest, opts ...grpc.CallOption) (*Case, error)
 	// Links a rescue survivor or operation to a case. It must exist in rescue
-	// in the case's office (NOT_FOUND otherwise); linking one already linked
-	// fails with ALREADY_EXISTS.
+	// in the case's office (NOT_FOUND otherwise). Linking one already linked
+	// changes nothing and succeeds, so a retry is safe. A case links at most
+	// 100 survivors and 100 operations (FAILED_PRECONDITION, reason
+	// TOO_MANY_REFERENCES).
 	LinkCaseReference(ctx context.Context, in *LinkCaseReferenceRequest, opts ...grpc.CallOption) (*Case, error)
 	// Unlinks a rescue survivor or operation from a case. Unlinking one that is
-	// not linked, or a survivor that a witness or compensation record of the
-	// case names, fails with FAILED_PRECONDITION.
+	// not linked changes nothing and succeeds. Unlinking a survivor that a
+	// witness or compensation record of the case names fails with
+	// FAILED_PRECONDITION.
 	UnlinkCaseReference(ctx context.Context, in *UnlinkCaseReferenceRequest, opts ...grpc.CallOption) (*Case, error)
 	// Creates an accused in a case, AT_LARGE. Retrying with the same request_id
 	// returns the first result and writes nothing new.
@@ -107,16 +123,41 @@ type ProsecutionServiceClient interface {
 	// Updates the fields named in update_mask. A stale etag fails with ABORTED.
 	UpdateAccused(ctx context.Context, in *UpdateAccusedRequest, opts ...grpc.CallOption) (*Accused, error)
 	// Changes an accused's custody and records the change in custody_history.
-	// The first change to ARRESTED or JUDICIAL_CUSTODY sets first_custody_date.
-	// A change to the current custody fails with FAILED_PRECONDITION.
+	// Only the changes Custody lists are allowed; any other, including one to
+	// the current custody, fails with FAILED_PRECONDITION (reason
+	// ILLEGAL_TRANSITION, naming the states allowed). CONVICTED and ACQUITTED
+	// are refused (FAILED_PRECONDITION): they follow from the verdict, recorded
+	// with RecordVerdict. The first change to ARRESTED or JUDICIAL_CUSTODY sets
+	// first_custody_date. A full custody_history (500 entries) fails with
+	// FAILED_PRECONDITION (reason HISTORY_FULL).
 	ChangeAccusedCustody(ctx context.Context, in *ChangeAccusedCustodyRequest, opts ...grpc.CallOption) (*Accused, error)
 	// Records a bail application or order for an accused, appended to
-	// bail_events. It does not change custody: use ChangeAccusedCustody.
+	// bail_events. GRANTED needs the accused in custody (ARRESTED or
+	// JUDICIAL_CUSTODY; FAILED_PRECONDITION reason NOT_IN_CUSTODY otherwise)
+	// and moves them ON_BAIL; CANCELLED needs them ON_BAIL (FAILED_PRECONDITION
+	// reason NOT_ON_BAIL otherwise) and moves them to JUDICIAL_CUSTODY. Both
+	// custody moves are recorded in custody_history. APPLIED and REJECTED
+	// change no custody. Once a verdict is recorded, every bail event fails
+	// with FAILED_PRECONDITION (reason VERDICT_RECORDED). A full bail_events or
+	// custody_history (500 entries) fails with FAILED_PRECONDITION (reason
+	// HISTORY_FULL).
 	RecordBailEvent(ctx context.Context, in *RecordBailEventRequest, opts ...grpc.CallOption) (*Accused, error)
-	// Records the court's verdict on an accused, and for a conviction the
-	// sentence. A later call replaces the verdict and sentence (e.g. to add the
-	// sentence pronounced after the conviction); every call is audited. It does
-	// not change custody: use ChangeAccusedCustody.
+	// Records the court's verdict on an accused, and for a conviction
+	// optionally the sentence. The verdict is recorded once: a second verdict
+	// fails with FAILED_PRECONDITION (reason VERDICT_RECORDED). Custody moves
+	// to CONVICTED for a conviction, and to ACQUITTED for an acquittal or a
+	// discharge; the move is recorded in custody_history.
+	//
+	// The case's stage must admit the verdict (FAILED_PRECONDITION, reason
+	// VERDICT_NOT_ALLOWED, otherwise): DISCHARGED while the case is
+	// CHARGESHEET_FILED, COGNIZANCE or DISCHARGED; CONVICTED or ACQUITTED while
+	// it is JUDGMENT, CONVICTED, ACQUITTED or APPEAL.
+	//
+	// For an accused already CONVICTED without a sentence, a call with verdict
+	// CONVICTED and a sentence records the sentence: the verdict and
+	// verdict_date stay as first recorded, and sentence_date must not be
+	// before the recorded verdict date. A sentence is recorded once (a second
+	// fails with FAILED_PRECONDITION).
 	RecordVerdict(ctx context.Context, in *RecordVerdictRequest, opts ...grpc.CallOption) (*Accused, error)
 	// Creates a hearing of a case. Retrying with the same request_id returns the
 	// first result and writes nothing new.
@@ -474,7 +515,8 @@ func (c *prosecutionServiceClient) UpdateCompensation(ctx context.Context, in *U
 // survivors by resource name only, checked with rescue's
 // RescueReferenceService; no survivor identity is ever stored or returned.
 // The prosecution service also serves justice.metrics.v1.MetricsSourceService
-// (criminals_restrained, convictions, acquittals) and
+// (criminals_restrained, convictions, acquittals, cases_charge_sheeted; a
+// discharge counts as neither a conviction nor an acquittal) and
 // justice.audit.v1.AuditService for its own records.
 type ProsecutionServiceServer interface {
 	// Creates a case at stage FIR_REGISTERED. The operations and survivors it
@@ -487,26 +529,41 @@ type ProsecutionServiceServer interface {
 	ListCases(context.Context, *ListCasesRequest) (*ListCasesResponse, error)
 	// Updates the fields named in update_mask. A stale etag fails with ABORTED.
 	UpdateCase(context.Context, *UpdateCaseRequest) (*Case, error)
-	// Moves a case forward to a later stage, possibly skipping stages: from an
-	// open stage to any later open stage or to a closing stage (which sets the
-	// outcome), or from a closing stage to APPEAL. Any other move fails with
-	// FAILED_PRECONDITION. Entering CHARGESHEET_FILED, COGNIZANCE or JUDGMENT
-	// sets the matching date from effective_date.
+	// Moves a case forward to a later stage, possibly skipping stages, as
+	// CaseStage describes: from an open stage to any later open stage; to
+	// DISCHARGED only from CHARGESHEET_FILED or COGNIZANCE; to ABATED or
+	// WITHDRAWN from any open stage; to CONVICTED or ACQUITTED only from
+	// JUDGMENT; to APPEAL only from CONVICTED or ACQUITTED. A closing stage sets
+	// the outcome. Any other move fails with FAILED_PRECONDITION (reason
+	// ILLEGAL_TRANSITION, naming the stages allowed). CHARGESHEET_FILED or any
+	// later stage except ABATED and WITHDRAWN needs at least one charge
+	// (FAILED_PRECONDITION, reason CHARGES_REQUIRED). A move to an open stage
+	// at or after CHARGESHEET_FILED, COGNIZANCE or JUDGMENT sets the matching
+	// date, if unset, from effective_date (a move to a closing stage or APPEAL
+	// sets none). A full stage_history (500 entries) fails with
+	// FAILED_PRECONDITION (reason HISTORY_FULL).
 	AdvanceCaseStage(context.Context, *AdvanceCaseStageRequest) (*Case, error)
-	// Corrects a wrongly recorded stage: moves the case back to an earlier stage,
-	// or from one closing stage to another. The correction is recorded in
-	// stage_history with its reason and audited. Stage dates of stages after the
-	// corrected stage are cleared, and the outcome follows the corrected stage.
-	// A move AdvanceCaseStage would allow, or to the current stage, fails with
-	// FAILED_PRECONDITION.
+	// Corrects a wrongly recorded stage by moving the case back: from an open
+	// stage to any earlier open stage; from a closing stage to any open stage;
+	// from APPEAL to any open stage or to the outcome it was appealed from. The
+	// correction is recorded in stage_history with its reason and audited.
+	// Correcting back to a stage before CHARGESHEET_FILED, COGNIZANCE or
+	// JUDGMENT clears the matching date, and the outcome follows the corrected
+	// stage. Any other move, including one AdvanceCaseStage would allow, one
+	// from a closing stage to another, or to the current stage, fails with
+	// FAILED_PRECONDITION (reason ILLEGAL_TRANSITION, naming the corrections
+	// allowed); so does a full stage_history (reason HISTORY_FULL).
 	CorrectCaseStage(context.Context, *CorrectCaseStageRequest) (*Case, error)
 	// Links a rescue survivor or operation to a case. It must exist in rescue
-	// in the case's office (NOT_FOUND otherwise); linking one already linked
-	// fails with ALREADY_EXISTS.
+	// in the case's office (NOT_FOUND otherwise). Linking one already linked
+	// changes nothing and succeeds, so a retry is safe. A case links at most
+	// 100 survivors and 100 operations (FAILED_PRECONDITION, reason
+	// TOO_MANY_REFERENCES).
 	LinkCaseReference(context.Context, *LinkCaseReferenceRequest) (*Case, error)
 	// Unlinks a rescue survivor or operation from a case. Unlinking one that is
-	// not linked, or a survivor that a witness or compensation record of the
-	// case names, fails with FAILED_PRECONDITION.
+	// not linked changes nothing and succeeds. Unlinking a survivor that a
+	// witness or compensation record of the case names fails with
+	// FAILED_PRECONDITION.
 	UnlinkCaseReference(context.Context, *UnlinkCaseReferenceRequest) (*Case, error)
 	// Creates an accused in a case, AT_LARGE. Retrying with the same request_id
 	// returns the first result and writes nothing new.
@@ -518,16 +575,41 @@ type ProsecutionServiceServer interface {
 	// Updates the fields named in update_mask. A stale etag fails with ABORTED.
 	UpdateAccused(context.Context, *UpdateAccusedRequest) (*Accused, error)
 	// Changes an accused's custody and records the change in custody_history.
-	// The first change to ARRESTED or JUDICIAL_CUSTODY sets first_custody_date.
-	// A change to the current custody fails with FAILED_PRECONDITION.
+	// Only the changes Custody lists are allowed; any other, including one to
+	// the current custody, fails with FAILED_PRECONDITION (reason
+	// ILLEGAL_TRANSITION, naming the states allowed). CONVICTED and ACQUITTED
+	// are refused (FAILED_PRECONDITION): they follow from the verdict, recorded
+	// with RecordVerdict. The first change to ARRESTED or JUDICIAL_CUSTODY sets
+	// first_custody_date. A full custody_history (500 entries) fails with
+	// FAILED_PRECONDITION (reason HISTORY_FULL).
 	ChangeAccusedCustody(context.Context, *ChangeAccusedCustodyRequest) (*Accused, error)
 	// Records a bail application or order for an accused, appended to
-	// bail_events. It does not change custody: use ChangeAccusedCustody.
+	// bail_events. GRANTED needs the accused in custody (ARRESTED or
+	// JUDICIAL_CUSTODY; FAILED_PRECONDITION reason NOT_IN_CUSTODY otherwise)
+	// and moves them ON_BAIL; CANCELLED needs them ON_BAIL (FAILED_PRECONDITION
+	// reason NOT_ON_BAIL otherwise) and moves them to JUDICIAL_CUSTODY. Both
+	// custody moves are recorded in custody_history. APPLIED and REJECTED
+	// change no custody. Once a verdict is recorded, every bail event fails
+	// with FAILED_PRECONDITION (reason VERDICT_RECORDED). A full bail_events or
+	// custody_history (500 entries) fails with FAILED_PRECONDITION (reason
+	// HISTORY_FULL).
 	RecordBailEvent(context.Context, *RecordBailEventRequest) (*Accused, error)
-	// Records the court's verdict on an accused, and for a conviction the
-	// sentence. A later call replaces the verdict and sentence (e.g. to add the
-	// sentence pronounced after the conviction); every call is audited. It does
-	// not change custody: use ChangeAccusedCustody.
+	// Records the court's verdict on an accused, and for a conviction
+	// optionally the sentence. The verdict is recorded once: a second verdict
+	// fails with FAILED_PRECONDITION (reason VERDICT_RECORDED). Custody moves
+	// to CONVICTED for a conviction, and to ACQUITTED for an acquittal or a
+	// discharge; the move is recorded in custody_history.
+	//
+	// The case's stage must admit the verdict (FAILED_PRECONDITION, reason
+	// VERDICT_NOT_ALLOWED, otherwise): DISCHARGED while the case is
+	// CHARGESHEET_FILED, COGNIZANCE or DISCHARGED; CONVICTED or ACQUITTED while
+	// it is JUDGMENT, CONVICTED, ACQUITTED or APPEAL.
+	//
+	// For an accused already CONVICTED without a sentence, a call with verdict
+	// CONVICTED and a sentence records the sentence: the verdict and
+	// verdict_date stay as first recorded, and sentence_date must not be
+	// before the recorded verdict date. A sentence is recorded once (a second
+	// fails with FAILED_PRECONDITION).
 	RecordVerdict(context.Context, *RecordVerdictRequest) (*Accused, error)
 	// Creates a hearing of a case. Retrying with the same request_id returns the
 	// first result and writes nothing new.

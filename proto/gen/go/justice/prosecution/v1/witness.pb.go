@@ -170,9 +170,9 @@ type Witness struct {
 	// The resource name. Format: offices/{office}/cases/{case}/witnesses/{witness}.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The survivor who testifies. Format: offices/{office}/survivors/{survivor}.
-	// Required; cannot change. Must be one of the case's survivors
-	// (FAILED_PRECONDITION otherwise), and a survivor has at most one witness
-	// record per case (ALREADY_EXISTS otherwise).
+	// Required, in the case's office; cannot change. Must be one of the case's
+	// survivors (FAILED_PRECONDITION otherwise), and a survivor has at most one
+	// witness record per case (ALREADY_EXISTS otherwise).
 	Survivor string `protobuf:"bytes,2,opt,name=survivor,proto3" json:"survivor,omitempty"`
 	// True when the survivor was under 18 at rescue. Copied from rescue when the
 	// record is created; decides the POCSO evidence deadline.
@@ -192,11 +192,12 @@ type Witness struct {
 	// date, not in the future.
 	EvidenceRecordedDate *date.Date `protobuf:"bytes,8,opt,name=evidence_recorded_date,json=evidenceRecordedDate,proto3" json:"evidence_recorded_date,omitempty"`
 	// For a minor: the date by which the evidence must be recorded, the case's
-	// cognizance_date plus 30 days (POCSO s.35). Unset for an adult, and while
+	// cognizance_date plus 30 days (POCSO s.35(1)). Unset for an adult, and while
 	// the case has no cognizance_date.
 	EvidenceDeadline *date.Date `protobuf:"bytes,9,opt,name=evidence_deadline,json=evidenceDeadline,proto3" json:"evidence_deadline,omitempty"`
 	// True when evidence_deadline is set, testimony_status is PENDING and the
-	// deadline has passed (in the office's time zone) as of the response.
+	// deadline has passed (in the office's time zone) as of the response: on
+	// the deadline day itself the evidence is not yet overdue.
 	EvidenceOverdue bool `protobuf:"varint,10,opt,name=evidence_overdue,json=evidenceOverdue,proto3" json:"evidence_overdue,omitempty"`
 	// When the record was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
