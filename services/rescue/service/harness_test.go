@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"path/filepath"
@@ -29,6 +28,7 @@ import (
 	"github.com/justiceops/justice/services/platform/grpcserver"
 	"github.com/justiceops/justice/services/platform/identity"
 	"github.com/justiceops/justice/services/platform/logging"
+	"github.com/justiceops/justice/services/platform/servicekit/kittest"
 	"github.com/justiceops/justice/services/platform/storetest"
 	"github.com/justiceops/justice/services/rescue/service"
 )
@@ -37,24 +37,6 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 
 // maxRecv is the GRPC_MAX_RECV_MSG_BYTES of the servers under test.
 const maxRecv = 64 << 10
-
-// syncBuffer collects the server's log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // testIssuer is the "iss" of the tokens the tests mint.
 const testIssuer = "https://issuer.rescue.test"
@@ -80,7 +62,7 @@ type env struct {
 	// metrics calls the MetricsSourceService without credentials, like anon.
 	metrics metricsv1.MetricsSourceServiceClient
 	db      *mongo.Database
-	logs    *syncBuffer
+	logs    *kittest.Logs
 	srv     *grpcserver.Server
 	svc     *service.Service
 	cfg     service.Config
@@ -110,7 +92,7 @@ func start(t *testing.T) *env { return startWith(t, options{}) }
 func startWith(t *testing.T, o options) *env {
 	t.Helper()
 	ctx := context.Background()
-	logs := &syncBuffer{}
+	logs := &kittest.Logs{}
 	// Registered first, so it runs last: after the server has stopped and
 	// written its final lines.
 	t.Cleanup(func() { assertNoIdentityIn(t, "the service's logs", logs.String()) })

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io/fs"
 	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +18,7 @@ import (
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
 	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/grpcclient"
+	"github.com/justiceops/justice/services/platform/servicekit/kittest"
 	"github.com/justiceops/justice/services/platform/storetest"
 	"github.com/justiceops/justice/services/rescue/service"
 )
@@ -27,17 +27,7 @@ import (
 // token issuer's keys and the offices' encryption keys are.
 func securityEnv(t *testing.T) (map[string]string, *auth.Issuer) {
 	t.Helper()
-	dir := t.TempDir()
-	issuer, err := auth.LoadOrCreateIssuer(dir, testIssuer, auth.DefaultAudience)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return map[string]string{
-		"AUTH_ISSUER":    testIssuer,
-		"AUTH_KEYS_FILE": filepath.Join(dir, auth.IssuerJWKSFile),
-		"KEYS_DIR":       filepath.Join(t.TempDir(), "keys"),
-		"KEYS_CREATE":    "true",
-	}, issuer
+	return kittest.SecurityEnv(t, testIssuer)
 }
 
 func TestRunRequiresMongoURI(t *testing.T) {
@@ -103,20 +93,7 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- service.Run(ctx, cfg) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Error("Run did not return after its context was cancelled")
-		}
-	})
+	kittest.Run(t, func(ctx context.Context) error { return service.Run(ctx, cfg) })
 
 	token, err := issuer.Mint(defaultCaller, time.Minute)
 	if err != nil {

@@ -5,128 +5,82 @@ import (
 	"time"
 
 	"github.com/justiceops/justice/services/platform/counters"
+	"github.com/justiceops/justice/services/platform/docstore"
 	"github.com/justiceops/justice/services/platform/fieldcrypt"
 	"github.com/justiceops/justice/services/rescue/internal/domain"
 )
 
 // The stored forms of the records. Field names are the API's snake_case
-// names, so filters and order_by map one to one. Every document carries
-// office (part of every filter) and version (optimistic concurrency).
-// Operations and survivors, which feed the metric counters, also carry
-// their counters bookkeeping (countersField, a counters.State): what the
-// counters reflect of the record and the changes not yet applied to them.
-
-type metaFields struct {
-	ID         string    `bson:"_id"`
-	Office     string    `bson:"office"`
-	CreateTime time.Time `bson:"create_time"`
-	UpdateTime time.Time `bson:"update_time"`
-	CreatedBy  string    `bson:"created_by"`
-	UpdatedBy  string    `bson:"updated_by"`
-	Version    int64     `bson:"version"`
-}
-
-func toMetaFields(m domain.Meta) metaFields {
-	return metaFields{ID: m.ID, Office: m.Office, CreateTime: m.CreateTime, UpdateTime: m.UpdateTime,
-		CreatedBy: m.CreatedBy, UpdatedBy: m.UpdatedBy, Version: m.Version}
-}
-
-func (m metaFields) meta() domain.Meta {
-	return domain.Meta{ID: m.ID, Office: m.Office, CreateTime: m.CreateTime.UTC(), UpdateTime: m.UpdateTime.UTC(),
-		CreatedBy: m.CreatedBy, UpdatedBy: m.UpdatedBy, Version: m.Version}
-}
-
-type transitionDoc struct {
-	From      string    `bson:"from"`
-	To        string    `bson:"to"`
-	Actor     string    `bson:"actor"`
-	Time      time.Time `bson:"time"`
-	Reason    string    `bson:"reason,omitempty"`
-	RequestID string    `bson:"request_id,omitempty"`
-}
-
-func toTransitionDocs[S ~string](ts []domain.Transition[S]) []transitionDoc {
-	docs := make([]transitionDoc, len(ts))
-	for i, t := range ts {
-		docs[i] = transitionDoc{From: string(t.From), To: string(t.To), Actor: t.Actor, Time: t.Time, Reason: t.Reason, RequestID: t.RequestID}
-	}
-	return docs
-}
-
-func fromTransitionDocs[S ~string](docs []transitionDoc) []domain.Transition[S] {
-	if len(docs) == 0 {
-		return nil
-	}
-	ts := make([]domain.Transition[S], len(docs))
-	for i, d := range docs {
-		ts[i] = domain.Transition[S]{From: S(d.From), To: S(d.To), Actor: d.Actor, Time: d.Time.UTC(), Reason: d.Reason, RequestID: d.RequestID}
-	}
-	return ts
-}
+// names, so filters and order_by map one to one. Every document embeds
+// docstore.MetaFields: _id, office (part of every filter), audit fields and
+// version (optimistic concurrency). Operations and survivors, which feed
+// the metric counters, also carry their counters bookkeeping ("counters", a
+// counters.State): what the counters reflect of the record and the changes
+// not yet applied to them.
 
 type locationDoc struct {
-	Meta        metaFields      `bson:",inline"`
-	DisplayName string          `bson:"display_name"`
-	Type        string          `bson:"type"`
-	Area        string          `bson:"area"`
-	District    string          `bson:"district"`
-	Notes       string          `bson:"notes"`
-	Status      string          `bson:"status"`
-	Transitions []transitionDoc `bson:"transitions"`
+	Meta        docstore.MetaFields      `bson:",inline"`
+	DisplayName string                   `bson:"display_name"`
+	Type        string                   `bson:"type"`
+	Area        string                   `bson:"area"`
+	District    string                   `bson:"district"`
+	Notes       string                   `bson:"notes"`
+	Status      string                   `bson:"status"`
+	Transitions []docstore.TransitionDoc `bson:"transitions"`
 }
 
 func toLocationDoc(l *domain.Location) *locationDoc {
 	return &locationDoc{
-		Meta: toMetaFields(l.Meta), DisplayName: l.DisplayName, Type: string(l.Type), Area: l.Area,
-		District: l.District, Notes: l.Notes, Status: string(l.Status), Transitions: toTransitionDocs(l.Transitions),
+		Meta: docstore.FromMeta(l.Meta), DisplayName: l.DisplayName, Type: string(l.Type), Area: l.Area,
+		District: l.District, Notes: l.Notes, Status: string(l.Status), Transitions: docstore.FromTransitions(l.Transitions),
 	}
 }
 
 func fromLocationDoc(d *locationDoc) *domain.Location {
 	return &domain.Location{
-		Meta: d.Meta.meta(),
+		Meta: d.Meta.ToMeta(),
 		LocationFields: domain.LocationFields{
 			DisplayName: d.DisplayName, Type: domain.LocationType(d.Type), Area: d.Area, District: d.District, Notes: d.Notes,
 		},
 		Status:      domain.LocationStatus(d.Status),
-		Transitions: fromTransitionDocs[domain.LocationStatus](d.Transitions),
+		Transitions: docstore.ToTransitions[domain.LocationStatus](d.Transitions),
 	}
 }
 
 type operationDoc struct {
-	Meta                metaFields      `bson:",inline"`
-	Location            string          `bson:"location"`
-	PlannedTime         time.Time       `bson:"planned_time"`
-	ConductTime         *time.Time      `bson:"conduct_time,omitempty"`
-	PoliceUnit          string          `bson:"police_unit"`
-	FIRNumber           string          `bson:"fir_number"`
-	LegalBasis          string          `bson:"legal_basis"`
-	Notes               string          `bson:"notes"`
-	Status              string          `bson:"status"`
-	SuspectsApprehended int             `bson:"suspects_apprehended"`
-	Transitions         []transitionDoc `bson:"transitions"`
-	Counters            counters.State  `bson:"counters"`
+	Meta                docstore.MetaFields      `bson:",inline"`
+	Location            string                   `bson:"location"`
+	PlannedTime         time.Time                `bson:"planned_time"`
+	ConductTime         *time.Time               `bson:"conduct_time,omitempty"`
+	PoliceUnit          string                   `bson:"police_unit"`
+	FIRNumber           string                   `bson:"fir_number"`
+	LegalBasis          string                   `bson:"legal_basis"`
+	Notes               string                   `bson:"notes"`
+	Status              string                   `bson:"status"`
+	SuspectsApprehended int                      `bson:"suspects_apprehended"`
+	Transitions         []docstore.TransitionDoc `bson:"transitions"`
+	Counters            counters.State           `bson:"counters"`
 }
 
 func toOperationDoc(o *domain.Operation) *operationDoc {
 	return &operationDoc{
-		Meta: toMetaFields(o.Meta), Location: o.Location, PlannedTime: o.PlannedTime, ConductTime: optionalTime(o.ConductTime),
+		Meta: docstore.FromMeta(o.Meta), Location: o.Location, PlannedTime: o.PlannedTime, ConductTime: docstore.OptionalTime(o.ConductTime),
 		PoliceUnit: o.PoliceUnit, FIRNumber: o.FIRNumber, LegalBasis: string(o.LegalBasis), Notes: o.Notes,
-		Status: string(o.Status), SuspectsApprehended: o.SuspectsApprehended, Transitions: toTransitionDocs(o.Transitions),
+		Status: string(o.Status), SuspectsApprehended: o.SuspectsApprehended, Transitions: docstore.FromTransitions(o.Transitions),
 	}
 }
 
 func fromOperationDoc(d *operationDoc) *domain.Operation {
 	return &domain.Operation{
-		Meta: d.Meta.meta(),
+		Meta: d.Meta.ToMeta(),
 		OperationFields: domain.OperationFields{
 			Location: d.Location, PlannedTime: d.PlannedTime.UTC(), PoliceUnit: d.PoliceUnit, FIRNumber: d.FIRNumber,
 			LegalBasis: domain.OperationLegalBasis(d.LegalBasis), Notes: d.Notes,
 		},
 		Status:              domain.OperationStatus(d.Status),
-		ConductTime:         fromOptionalTime(d.ConductTime),
+		ConductTime:         docstore.FromOptionalTime(d.ConductTime),
 		SuspectsApprehended: d.SuspectsApprehended,
-		Transitions:         fromTransitionDocs[domain.OperationStatus](d.Transitions),
+		Transitions:         docstore.ToTransitions[domain.OperationStatus](d.Transitions),
 	}
 }
 
@@ -153,30 +107,30 @@ type erasureDoc struct {
 // is the blind index of the legal name with the date of birth, absent when
 // either is unknown or erased.
 type survivorDoc struct {
-	Meta                  metaFields     `bson:",inline"`
-	Operation             string         `bson:"operation"`
-	Pseudonym             string         `bson:"pseudonym"`
-	LegalName             []byte         `bson:"legal_name,omitempty"`
-	DateOfBirth           []byte         `bson:"date_of_birth,omitempty"`
-	FamilyContact         []byte         `bson:"family_contact,omitempty"`
-	Address               []byte         `bson:"address,omitempty"`
-	Photo                 []byte         `bson:"photo,omitempty"`
-	IdentityIndex         string         `bson:"identity_index,omitempty"`
-	IdentityErasure       *erasureDoc    `bson:"identity_erasure,omitempty"`
-	AgeAtRescue           int            `bson:"age_at_rescue"`
-	Minor                 bool           `bson:"minor"`
-	Gender                string         `bson:"gender"`
-	Citizenship           string         `bson:"citizenship"`
-	OriginRegion          string         `bson:"origin_region"`
-	Languages             []string       `bson:"languages"`
-	RescueTime            time.Time      `bson:"rescue_time"`
-	MeansOfControl        []string       `bson:"means_of_control"`
-	RecruiterRelation     string         `bson:"recruiter_relation"`
-	LegalBasis            legalBasisDoc  `bson:"legal_basis"`
-	CWCProductionTime     *time.Time     `bson:"cwc_production_time,omitempty"`
-	CWCProductionDeadline *time.Time     `bson:"cwc_production_deadline,omitempty"`
-	CWCState              string         `bson:"cwc_state"`
-	Counters              counters.State `bson:"counters"`
+	Meta                  docstore.MetaFields `bson:",inline"`
+	Operation             string              `bson:"operation"`
+	Pseudonym             string              `bson:"pseudonym"`
+	LegalName             []byte              `bson:"legal_name,omitempty"`
+	DateOfBirth           []byte              `bson:"date_of_birth,omitempty"`
+	FamilyContact         []byte              `bson:"family_contact,omitempty"`
+	Address               []byte              `bson:"address,omitempty"`
+	Photo                 []byte              `bson:"photo,omitempty"`
+	IdentityIndex         string              `bson:"identity_index,omitempty"`
+	IdentityErasure       *erasureDoc         `bson:"identity_erasure,omitempty"`
+	AgeAtRescue           int                 `bson:"age_at_rescue"`
+	Minor                 bool                `bson:"minor"`
+	Gender                string              `bson:"gender"`
+	Citizenship           string              `bson:"citizenship"`
+	OriginRegion          string              `bson:"origin_region"`
+	Languages             []string            `bson:"languages"`
+	RescueTime            time.Time           `bson:"rescue_time"`
+	MeansOfControl        []string            `bson:"means_of_control"`
+	RecruiterRelation     string              `bson:"recruiter_relation"`
+	LegalBasis            legalBasisDoc       `bson:"legal_basis"`
+	CWCProductionTime     *time.Time          `bson:"cwc_production_time,omitempty"`
+	CWCProductionDeadline *time.Time          `bson:"cwc_production_deadline,omitempty"`
+	CWCState              string              `bson:"cwc_state"`
+	Counters              counters.State      `bson:"counters"`
 }
 
 // Cipher encrypts the survivors' protected identity fields with the keys of
@@ -210,18 +164,18 @@ type sealed struct {
 func (c survivorCodec) toDoc(s *domain.Survivor) (*survivorDoc, error) {
 	name := s.Name()
 	d := &survivorDoc{
-		Meta: toMetaFields(s.Meta), Operation: s.Operation, Pseudonym: s.Pseudonym,
+		Meta: docstore.FromMeta(s.Meta), Operation: s.Operation, Pseudonym: s.Pseudonym,
 		AgeAtRescue: s.AgeAtRescue, Minor: s.Minor(),
 		Gender: string(s.Gender), Citizenship: s.Citizenship, OriginRegion: s.OriginRegion,
 		Languages: append([]string{}, s.Languages...), RescueTime: s.RescueTime,
 		MeansOfControl:    make([]string, len(s.MeansOfControl)),
 		RecruiterRelation: string(s.RecruiterRelation),
 		LegalBasis:        legalBasisDoc{Basis: string(s.LegalBasis.Basis), Reference: s.LegalBasis.Reference},
-		CWCProductionTime: optionalTime(s.CWCProductionTime),
+		CWCProductionTime: docstore.OptionalTime(s.CWCProductionTime),
 	}
 	var dob []byte
 	if s.DateOfBirth != nil {
-		dob = []byte(s.DateOfBirth.ISO())
+		dob = []byte(docstore.OptionalDate(*s.DateOfBirth))
 	}
 	for _, f := range []sealed{
 		{string(domain.SurvivorFieldLegalName), []byte(s.LegalName), &d.LegalName},
@@ -262,7 +216,7 @@ func (c survivorCodec) toDoc(s *domain.Survivor) (*survivorDoc, error) {
 		d.CWCState = string(s.CWCStatus(time.Time{}))
 	}
 	if s.Minor() {
-		d.CWCProductionDeadline = optionalTime(s.CWCDeadline())
+		d.CWCProductionDeadline = docstore.OptionalTime(s.CWCDeadline())
 	}
 	return d, nil
 }
@@ -273,14 +227,14 @@ func (c survivorCodec) toDoc(s *domain.Survivor) (*survivorDoc, error) {
 // count can depend on identity (nor change when it is erased).
 func survivorWithoutIdentity(d *survivorDoc) *domain.Survivor {
 	s := &domain.Survivor{
-		Meta:      d.Meta.meta(),
+		Meta:      d.Meta.ToMeta(),
 		Operation: d.Operation,
 		SurvivorFields: domain.SurvivorFields{
 			Pseudonym: d.Pseudonym, AgeAtRescue: d.AgeAtRescue, Gender: domain.Gender(d.Gender), Citizenship: d.Citizenship,
 			OriginRegion: d.OriginRegion, RescueTime: d.RescueTime.UTC(),
 			RecruiterRelation: domain.RecruiterRelation(d.RecruiterRelation),
 			LegalBasis:        domain.LegalBasis{Basis: domain.LawfulBasis(d.LegalBasis.Basis), Reference: d.LegalBasis.Reference},
-			CWCProductionTime: fromOptionalTime(d.CWCProductionTime),
+			CWCProductionTime: docstore.FromOptionalTime(d.CWCProductionTime),
 		},
 	}
 	if e := d.IdentityErasure; e != nil {
@@ -329,26 +283,12 @@ func (c survivorCodec) fromDoc(d *survivorDoc) (*domain.Survivor, error) {
 	}
 	s.LegalName, s.FamilyContact, s.Address = string(legalName), string(contact), string(address)
 	if dob != nil {
-		t, err := time.Parse(time.DateOnly, string(dob))
+		// The error does not quote the date: it is protected identity.
+		date, err := docstore.FromOptionalDate(string(dob))
 		if err != nil {
-			// The message must not quote the date: it is protected identity.
-			return nil, fmt.Errorf("survivor %s: the stored date of birth is not a YYYY-MM-DD date", name)
+			return nil, fmt.Errorf("survivor %s: date of birth: %w", name, err)
 		}
-		s.DateOfBirth = &domain.Date{Year: t.Year(), Month: int(t.Month()), Day: t.Day()}
+		s.DateOfBirth = &date
 	}
 	return s, nil
-}
-
-func optionalTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
-func fromOptionalTime(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return t.UTC()
 }

@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/justiceops/justice/services/platform/counters"
+	"github.com/justiceops/justice/services/platform/docstore"
 	"github.com/justiceops/justice/services/platform/fieldcrypt"
 	"github.com/justiceops/justice/services/platform/pagination"
 	"github.com/justiceops/justice/services/platform/storetest"
@@ -115,7 +116,7 @@ func seedMetrics(b *testing.B, db *mongo.Database, n int) (*seededMetrics, error
 		return nil, err
 	}
 	start := time.Now()
-	if err := insertRecords(ctx, db, repos.Metrics.m, n); err != nil {
+	if err := insertRecords(ctx, db, contributions{zone: repos.Metrics.Zone}, n); err != nil {
 		return nil, err
 	}
 	seeded := &seededMetrics{repos: repos, seed: time.Since(start)}
@@ -140,7 +141,7 @@ func seedMetrics(b *testing.B, db *mongo.Database, n int) (*seededMetrics, error
 // times spread evenly over 2000 to 2026 and both offices. Each record is
 // settled, its stored contribution the one the adapter computes, as the
 // record repositories leave it after a write and its Apply.
-func insertRecords(ctx context.Context, db *mongo.Database, m *metrics, n int) error {
+func insertRecords(ctx context.Context, db *mongo.Database, contrib contributions, n int) error {
 	operations, survivors := db.Collection(OperationsCollection), db.Collection(SurvivorsCollection)
 	first := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	span := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC).Sub(first)
@@ -163,14 +164,17 @@ func insertRecords(ctx context.Context, db *mongo.Database, m *metrics, n int) e
 	for i := range n {
 		office := benchOffices[i%len(benchOffices)]
 		at := first.Add(time.Duration(int64(span) / int64(n) * int64(i)))
-		meta := metaFields{ID: fmt.Sprintf("r%09d", i), Office: office, CreateTime: at, UpdateTime: at,
+		meta := docstore.MetaFields{ID: fmt.Sprintf("r%09d", i), Office: office, CreateTime: at, UpdateTime: at,
 			CreatedBy: "bench", UpdatedBy: "bench", Version: 1}
 		if i%10 == 0 {
 			conducted := at
 			d := &operationDoc{Meta: meta, Location: "benchlocation", PlannedTime: at, ConductTime: &conducted,
 				PoliceUnit: "bench unit", FIRNumber: fmt.Sprintf("FIR-%d", i), LegalBasis: string(domain.OperationBasisITPAS16Rescue),
 				Status: string(domain.OperationConducted)}
-			contribution := cells(office, domain.OperationMetrics(fromOperationDoc(d), m.zone(office)))
+			contribution, err := contrib.operation(d)
+			if err != nil {
+				return err
+			}
 			d.Counters = counters.State{Counted: counters.Normalize(contribution)}
 			ops = append(ops, d)
 			operation = domain.Name(office, domain.CollectionOperations, meta.ID)
@@ -189,7 +193,10 @@ func insertRecords(ctx context.Context, db *mongo.Database, m *metrics, n int) e
 				deadline := at.Add(24 * time.Hour)
 				d.CWCProductionDeadline = &deadline
 			}
-			contribution := cells(office, domain.SurvivorMetrics(survivorWithoutIdentity(d), m.zone(office)))
+			contribution, err := contrib.survivor(d)
+			if err != nil {
+				return err
+			}
 			d.Counters = counters.State{Counted: counters.Normalize(contribution)}
 			svs = append(svs, d)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/justiceops/justice/services/platform/counters"
 	"github.com/justiceops/justice/services/platform/errs"
+	"github.com/justiceops/justice/services/platform/metricsource"
 	"github.com/justiceops/justice/services/platform/pagination"
 	"github.com/justiceops/justice/services/platform/storetest"
 	"github.com/justiceops/justice/services/rescue/internal/adapters/mongodb"
@@ -149,7 +150,7 @@ func TestCountingNeverDecryptsIdentity(t *testing.T) {
 	if err := repos.Survivors.Create(ctx, survivorWithIdentity(t, "kolkata", "s1", secretName, domain.Date{Year: 1990, Month: 2, Day: 3})); err != nil {
 		t.Fatal(err)
 	}
-	want := map[counters.Key]int64{key("kolkata", domain.MetricSurvivorsRescued, domain.Month(t0, ist)): 1}
+	want := map[counters.Key]int64{key("kolkata", domain.MetricSurvivorsRescued, metricsource.Month(t0, ist)): 1}
 	assertCounters(t, repos, want)
 	if _, err := repos.Metrics.Counters().Rebuild(ctx); err != nil {
 		t.Fatalf("Rebuild: %v", err)

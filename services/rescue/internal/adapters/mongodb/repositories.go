@@ -1,3 +1,38 @@
+// Package mongodb stores the rescue service's records in MongoDB (or the
+// embedded FerretDB, which speaks the same protocol) with the official
+// driver. Each record is one document in its collection (locations,
+// operations, survivors) of the service's own database; documents are bson
+// structs of this package, kept apart from the domain types.
+//
+// The repository logic is package docstore's: every query carries the
+// caller's office scope in its filter, so a record of an office the caller
+// does not hold is NOT_FOUND with the message of an absent one; changes
+// use optimistic concurrency, serialised per record within the process
+// because FerretDB's filtered update is not a compare-and-swap; only
+// single-document writes and the aggregation stages FerretDB v1 supports
+// ($match, $group) are used. This package adds the documents, the list
+// specs and the rescue-specific queries.
+//
+// A survivor's protected identity (legal name, date of birth, family
+// contact, address, photo) is encrypted field by field before it reaches
+// the database (a Cipher, in production a fieldcrypt.Keyring with the
+// office's keys), each ciphertext bound to the record's name and the field,
+// and stored as binary. Duplicates are found through a keyed hash of the
+// normalised legal name and date of birth (identity_index), never plaintext.
+//
+// # Metric counters
+//
+// Operations and survivors feed the service's pre-aggregated metric
+// counters (a metricsource.Store, which MetricsRepository is). Each such
+// document carries its counters bookkeeping (a counters.State under
+// "counters"). Every write of one computes the record's contribution
+// (domain.OperationMetrics, domain.SurvivorMetrics, in the office's time
+// zone) and, when it changed, stores a pending change with the record in
+// the same single-document write; the change is applied to the counters
+// once the record's lock is released, and a failed apply waits for
+// MetricsRepository.Repair (see docstore, "Metric counters"). An operation
+// is deleted by writing a pending delete; until it is applied every read
+// of the repositories treats the record as absent.
 package mongodb
 
 import (
@@ -13,12 +48,20 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/justiceops/justice/services/platform/counters"
-	"github.com/justiceops/justice/services/platform/errs"
+	"github.com/justiceops/justice/services/platform/docstore"
 	"github.com/justiceops/justice/services/platform/filtering"
 	"github.com/justiceops/justice/services/platform/listing"
+	"github.com/justiceops/justice/services/platform/metricsource"
 	"github.com/justiceops/justice/services/platform/mongostore"
 	"github.com/justiceops/justice/services/platform/pagination"
 	"github.com/justiceops/justice/services/rescue/internal/domain"
+)
+
+// Collections of the service's database.
+const (
+	LocationsCollection  = "locations"
+	OperationsCollection = "operations"
+	SurvivorsCollection  = "survivors"
 )
 
 // Repositories are the service's repositories over one database: the three
@@ -50,67 +93,52 @@ func New(ctx context.Context, db *mongo.Database, codec *pagination.Codec, ciphe
 	if cipher == nil {
 		return nil, errors.New("mongodb.New: a Cipher is required: survivor identity is never stored in clear")
 	}
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	counterStore, err := counters.NewStore(ctx, db, CountersCollection)
+	metrics, err := metricsource.NewStore(ctx, db, metricsource.Options{Zones: opts.Zones, Logger: opts.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("mongodb.New: %w", err)
 	}
-	m := &metrics{store: counterStore, zones: opts.Zones, logger: logger, rebuilds: db.Collection(RebuildsCollection)}
 	sc := survivorCodec{cipher: cipher}
 	r := &Repositories{
-		Locations: &LocationRepository{store[domain.Location, locationDoc]{coll: db.Collection(LocationsCollection), codec: codec,
-			spec: locationSpec, m: locationMapping, locks: &mongostore.WriteLocks{}}},
-		Operations: &OperationRepository{store[domain.Operation, operationDoc]{coll: db.Collection(OperationsCollection), codec: codec,
-			spec: operationSpec, m: operationMapping, locks: &mongostore.WriteLocks{}}},
-		Survivors: &SurvivorRepository{store[domain.Survivor, survivorDoc]{coll: db.Collection(SurvivorsCollection), codec: codec, spec: survivorSpec,
-			m: mapping[domain.Survivor, survivorDoc]{
-				kind: "survivor", collection: domain.CollectionSurvivors, toDoc: sc.toDoc, fromDoc: sc.fromDoc,
-				meta: func(s *domain.Survivor) *domain.Meta { return &s.Meta },
-			}, locks: &mongostore.WriteLocks{}}},
-		Metrics: &MetricsRepository{m: m},
+		Locations:  &LocationRepository{docstore.New(db.Collection(LocationsCollection), codec, locationMapping)},
+		Operations: &OperationRepository{docstore.New(db.Collection(OperationsCollection), codec, operationMapping)},
+		Survivors: &SurvivorRepository{docstore.New(db.Collection(SurvivorsCollection), codec, docstore.Mapping[domain.Survivor, survivorDoc]{
+			Kind: "survivor", Collection: domain.CollectionSurvivors, ToDoc: sc.toDoc, FromDoc: sc.fromDoc,
+			Meta: func(s *domain.Survivor) *domain.Meta { return &s.Meta }, List: survivorSpec,
+			Repository: "mongodb.SurvivorRepository",
+		})},
+		Metrics: metrics,
 	}
-	operations, err := counterStore.Track(counters.Source{Collection: r.Operations.coll, Field: countersField,
-		Contribute: m.operationCells, Locks: r.Operations.locks, LockKey: recordLockKey})
-	if err != nil {
+	contrib := contributions{zone: metrics.Zone}
+	if err := r.Operations.Track(docstore.Tracking[operationDoc]{Counters: metrics, Cells: contrib.operation,
+		State: func(d *operationDoc) *counters.State { return &d.Counters }}); err != nil {
 		return nil, fmt.Errorf("mongodb.New: %w", err)
 	}
-	r.Operations.tracked = &tracking[operationDoc]{tracker: operations, metrics: m,
-		state: func(d *operationDoc) *counters.State { return &d.Counters }}
-	survivors, err := counterStore.Track(counters.Source{Collection: r.Survivors.coll, Field: countersField,
-		Contribute: m.survivorCells, Locks: r.Survivors.locks, LockKey: recordLockKey})
-	if err != nil {
+	if err := r.Survivors.c.Track(docstore.Tracking[survivorDoc]{Counters: metrics, Cells: contrib.survivor,
+		State: func(d *survivorDoc) *counters.State { return &d.Counters }}); err != nil {
 		return nil, fmt.Errorf("mongodb.New: %w", err)
 	}
-	r.Survivors.tracked = &tracking[survivorDoc]{tracker: survivors, metrics: m,
-		state: func(d *survivorDoc) *counters.State { return &d.Counters }}
 	indexes := map[*mongo.Collection][]mongo.IndexModel{
-		r.Locations.coll: {
-			index("office_create_time", "office", "create_time", "_id"),
-			index("office_update_time", "office", "update_time", "_id"),
-			index("office_display_name", "office", "display_name", "_id"),
-			index("office_status", "office", "status"),
+		r.Locations.Mongo(): {
+			docstore.Index("office_create_time", "office", "create_time", "_id"),
+			docstore.Index("office_update_time", "office", "update_time", "_id"),
+			docstore.Index("office_display_name", "office", "display_name", "_id"),
+			docstore.Index("office_status", "office", "status"),
 		},
-		r.Operations.coll: {
-			index("office_create_time", "office", "create_time", "_id"),
-			index("office_update_time", "office", "update_time", "_id"),
-			index("office_planned_time", "office", "planned_time", "_id"),
-			index("office_status", "office", "status"),
-			index("office_location", "office", "location"),
+		r.Operations.Mongo(): {
+			docstore.Index("office_create_time", "office", "create_time", "_id"),
+			docstore.Index("office_update_time", "office", "update_time", "_id"),
+			docstore.Index("office_planned_time", "office", "planned_time", "_id"),
+			docstore.Index("office_status", "office", "status"),
+			docstore.Index("office_location", "office", "location"),
 		},
-		r.Survivors.coll: {
-			index("office_create_time", "office", "create_time", "_id"),
-			index("office_update_time", "office", "update_time", "_id"),
-			index("office_rescue_time", "office", "rescue_time", "_id"),
-			index("office_pseudonym", "office", "pseudonym", "_id"),
-			index("office_operation", "office", "operation"),
-			index("office_cwc_state_deadline", "office", "cwc_state", "cwc_production_deadline"),
-			index("identity_index_office", "identity_index", "office"),
-		},
-		m.rebuilds: {
-			index("time", "time"),
+		r.Survivors.c.Mongo(): {
+			docstore.Index("office_create_time", "office", "create_time", "_id"),
+			docstore.Index("office_update_time", "office", "update_time", "_id"),
+			docstore.Index("office_rescue_time", "office", "rescue_time", "_id"),
+			docstore.Index("office_pseudonym", "office", "pseudonym", "_id"),
+			docstore.Index("office_operation", "office", "operation"),
+			docstore.Index("office_cwc_state_deadline", "office", "cwc_state", "cwc_production_deadline"),
+			docstore.Index("identity_index_office", "identity_index", "office"),
 		},
 	}
 	for coll, models := range indexes {
@@ -121,31 +149,27 @@ func New(ctx context.Context, db *mongo.Database, codec *pagination.Codec, ciphe
 	return r, nil
 }
 
-func enumValues[E ~string](values []E) []string {
-	s := make([]string, len(values))
-	for i, v := range values {
-		s[i] = string(v)
-	}
-	return s
-}
-
-// LocationRepository implements domain.LocationRepository.
+// LocationRepository implements domain.LocationRepository: Create, Get,
+// Update, Delete and List are the docstore.Collection's.
 type LocationRepository struct {
-	store[domain.Location, locationDoc]
+	*docstore.Collection[domain.Location, locationDoc]
 }
 
-var locationMapping = mapping[domain.Location, locationDoc]{
-	kind: "location", collection: domain.CollectionLocations,
-	toDoc: infallible(toLocationDoc), fromDoc: infallible(fromLocationDoc),
-	meta: func(l *domain.Location) *domain.Meta { return &l.Meta },
+var _ domain.LocationRepository = (*LocationRepository)(nil)
+
+var locationMapping = docstore.Mapping[domain.Location, locationDoc]{
+	Kind: "location", Collection: domain.CollectionLocations,
+	ToDoc: docstore.Infallible(toLocationDoc), FromDoc: docstore.Infallible(fromLocationDoc),
+	Meta: func(l *domain.Location) *domain.Meta { return &l.Meta }, List: locationSpec,
+	Repository: "mongodb.LocationRepository",
 }
 
 func locationSpec(domain.ListQuery) listing.Spec {
 	return listing.Spec{
 		Filter: filtering.Schema{Fields: []filtering.Field{
 			{Name: "office", Path: "office", Type: filtering.String},
-			{Name: "status", Path: "status", Type: filtering.Enum, Enum: enumValues(domain.LocationStatuses), EnumPrefix: "LOCATION_STATUS_"},
-			{Name: "type", Path: "type", Type: filtering.Enum, Enum: enumValues(domain.LocationTypes), EnumPrefix: "LOCATION_TYPE_"},
+			{Name: "status", Path: "status", Type: filtering.Enum, Enum: docstore.EnumValues(domain.LocationStatuses), EnumPrefix: "LOCATION_STATUS_"},
+			{Name: "type", Path: "type", Type: filtering.Enum, Enum: docstore.EnumValues(domain.LocationTypes), EnumPrefix: "LOCATION_TYPE_"},
 			{Name: "district", Path: "district", Type: filtering.String},
 		}},
 		OrderBy:      map[string]string{"create_time": "create_time", "update_time": "update_time", "display_name": "display_name"},
@@ -153,50 +177,27 @@ func locationSpec(domain.ListQuery) listing.Spec {
 	}
 }
 
-// Create implements domain.LocationRepository.
-func (r *LocationRepository) Create(ctx context.Context, l *domain.Location) error {
-	return wrap("mongodb.LocationRepository.Create", r.create(ctx, l))
-}
-
-// Get implements domain.LocationRepository.
-func (r *LocationRepository) Get(ctx context.Context, scope domain.Scope, office, id string) (*domain.Location, error) {
-	l, err := r.get(ctx, scope, office, id)
-	return l, wrap("mongodb.LocationRepository.Get", err)
-}
-
-// Update implements domain.LocationRepository.
-func (r *LocationRepository) Update(ctx context.Context, scope domain.Scope, office, id string, fn domain.UpdateFunc[domain.Location]) (*domain.Location, error) {
-	l, err := r.update(ctx, scope, office, id, fn)
-	return l, wrap("mongodb.LocationRepository.Update", err)
-}
-
-// Delete implements domain.LocationRepository.
-func (r *LocationRepository) Delete(ctx context.Context, scope domain.Scope, office, id string, version int64) error {
-	return wrap("mongodb.LocationRepository.Delete", r.delete(ctx, scope, office, id, version))
-}
-
-// List implements domain.LocationRepository.
-func (r *LocationRepository) List(ctx context.Context, q domain.ListQuery) (domain.Page[*domain.Location], error) {
-	p, err := r.list(ctx, q)
-	return p, wrap("mongodb.LocationRepository.List", err)
-}
-
-// OperationRepository implements domain.OperationRepository.
+// OperationRepository implements domain.OperationRepository: Create, Get,
+// Update, Delete (a pending delete, see the package comment) and List are
+// the docstore.Collection's.
 type OperationRepository struct {
-	store[domain.Operation, operationDoc]
+	*docstore.Collection[domain.Operation, operationDoc]
 }
 
-var operationMapping = mapping[domain.Operation, operationDoc]{
-	kind: "operation", collection: domain.CollectionOperations,
-	toDoc: infallible(toOperationDoc), fromDoc: infallible(fromOperationDoc),
-	meta: func(o *domain.Operation) *domain.Meta { return &o.Meta },
+var _ domain.OperationRepository = (*OperationRepository)(nil)
+
+var operationMapping = docstore.Mapping[domain.Operation, operationDoc]{
+	Kind: "operation", Collection: domain.CollectionOperations,
+	ToDoc: docstore.Infallible(toOperationDoc), FromDoc: docstore.Infallible(fromOperationDoc),
+	Meta: func(o *domain.Operation) *domain.Meta { return &o.Meta }, List: operationSpec,
+	Repository: "mongodb.OperationRepository",
 }
 
 func operationSpec(domain.ListQuery) listing.Spec {
 	return listing.Spec{
 		Filter: filtering.Schema{Fields: []filtering.Field{
 			{Name: "office", Path: "office", Type: filtering.String},
-			{Name: "status", Path: "status", Type: filtering.Enum, Enum: enumValues(domain.OperationStatuses), EnumPrefix: "OPERATION_STATUS_"},
+			{Name: "status", Path: "status", Type: filtering.Enum, Enum: docstore.EnumValues(domain.OperationStatuses), EnumPrefix: "OPERATION_STATUS_"},
 			{Name: "location", Path: "location", Type: filtering.String},
 			{Name: "planned_time", Path: "planned_time", Type: filtering.Timestamp},
 			{Name: "conduct_time", Path: "conduct_time", Type: filtering.Timestamp},
@@ -206,51 +207,19 @@ func operationSpec(domain.ListQuery) listing.Spec {
 	}
 }
 
-// Create implements domain.OperationRepository.
-func (r *OperationRepository) Create(ctx context.Context, o *domain.Operation) error {
-	return wrap("mongodb.OperationRepository.Create", r.create(ctx, o))
-}
-
-// Get implements domain.OperationRepository.
-func (r *OperationRepository) Get(ctx context.Context, scope domain.Scope, office, id string) (*domain.Operation, error) {
-	o, err := r.get(ctx, scope, office, id)
-	return o, wrap("mongodb.OperationRepository.Get", err)
-}
-
-// Update implements domain.OperationRepository.
-func (r *OperationRepository) Update(ctx context.Context, scope domain.Scope, office, id string, fn domain.UpdateFunc[domain.Operation]) (*domain.Operation, error) {
-	o, err := r.update(ctx, scope, office, id, fn)
-	return o, wrap("mongodb.OperationRepository.Update", err)
-}
-
-// Delete implements domain.OperationRepository.
-func (r *OperationRepository) Delete(ctx context.Context, scope domain.Scope, office, id string, version int64) error {
-	return wrap("mongodb.OperationRepository.Delete", r.delete(ctx, scope, office, id, version))
-}
-
-// List implements domain.OperationRepository.
-func (r *OperationRepository) List(ctx context.Context, q domain.ListQuery) (domain.Page[*domain.Operation], error) {
-	p, err := r.list(ctx, q)
-	return p, wrap("mongodb.OperationRepository.List", err)
-}
-
 // CountByLocation implements domain.OperationRepository.
 func (r *OperationRepository) CountByLocation(ctx context.Context, scope domain.Scope, office, location string) (int, error) {
-	filter := r.live(bson.D{
-		{Key: "office", Value: bson.D{{Key: "$eq", Value: office}, {Key: "$in", Value: scope.Offices()}}},
-		{Key: "location", Value: location},
-	})
-	n, err := r.coll.CountDocuments(ctx, filter)
-	if err != nil {
-		return 0, fmt.Errorf("mongodb.OperationRepository.CountByLocation: %w", err)
-	}
-	return int(n), nil
+	n, err := r.Count(ctx, scope.Narrow([]string{office}), bson.D{{Key: "location", Value: location}})
+	return n, docstore.Wrap("mongodb.OperationRepository.CountByLocation", err)
 }
 
-// SurvivorRepository implements domain.SurvivorRepository.
+// SurvivorRepository implements domain.SurvivorRepository. Survivor records
+// are never deleted through the API, so it has no Delete.
 type SurvivorRepository struct {
-	store[domain.Survivor, survivorDoc]
+	c *docstore.Collection[domain.Survivor, survivorDoc]
 }
+
+var _ domain.SurvivorRepository = (*SurvivorRepository)(nil)
 
 func survivorSpec(q domain.ListQuery) listing.Spec {
 	return listing.Spec{
@@ -258,10 +227,10 @@ func survivorSpec(q domain.ListQuery) listing.Spec {
 			{Name: "office", Path: "office", Type: filtering.String},
 			{Name: "operation", Path: "operation", Type: filtering.String},
 			{Name: "minor", Path: "minor", Type: filtering.Bool},
-			{Name: "gender", Path: "gender", Type: filtering.Enum, Enum: enumValues(domain.Genders), EnumPrefix: "GENDER_"},
+			{Name: "gender", Path: "gender", Type: filtering.Enum, Enum: docstore.EnumValues(domain.Genders), EnumPrefix: "GENDER_"},
 			{Name: "citizenship", Path: "citizenship", Type: filtering.String},
 			{Name: "rescue_time", Path: "rescue_time", Type: filtering.Timestamp},
-			{Name: "cwc_production_status", Path: "cwc_state", Type: filtering.Enum, Enum: enumValues(domain.CWCStatuses),
+			{Name: "cwc_production_status", Path: "cwc_state", Type: filtering.Enum, Enum: docstore.EnumValues(domain.CWCStatuses),
 				EnumPrefix: "CWC_PRODUCTION_STATUS_", Translate: cwcStatusFilter(q.Now)},
 		}},
 		OrderBy: map[string]string{
@@ -287,8 +256,8 @@ func cwcStatusFilter(now time.Time) func(op string, value any) (bson.D, error) {
 		case domain.CWCOverdue:
 			cond = bson.D{{Key: "cwc_state", Value: cwcAwaiting}, {Key: "cwc_production_deadline", Value: bson.D{{Key: "$lt", Value: now}}}}
 		default:
-			return nil, invalidFilter(fmt.Sprintf("cwc_production_status must be one of %s; got %q",
-				strings.Join(enumValues(domain.CWCStatuses), ", "), s))
+			return nil, docstore.InvalidFilter(fmt.Sprintf("cwc_production_status must be one of %s; got %q",
+				strings.Join(docstore.EnumValues(domain.CWCStatuses), ", "), s))
 		}
 		switch op {
 		case "=":
@@ -296,67 +265,36 @@ func cwcStatusFilter(now time.Time) func(op string, value any) (bson.D, error) {
 		case "!=":
 			return bson.D{{Key: "$nor", Value: bson.A{cond}}}, nil
 		default:
-			return nil, invalidFilter(fmt.Sprintf("cwc_production_status supports only = and !=; got %s", op))
+			return nil, docstore.InvalidFilter(fmt.Sprintf("cwc_production_status supports only = and !=; got %s", op))
 		}
 	}
 }
 
-func invalidFilter(description string) error {
-	return errs.InvalidArgument("INVALID_FILTER", "invalid filter: "+description,
-		errs.FieldViolation{Field: "filter", Description: description})
-}
-
 // Create implements domain.SurvivorRepository.
 func (r *SurvivorRepository) Create(ctx context.Context, s *domain.Survivor) error {
-	return wrap("mongodb.SurvivorRepository.Create", r.create(ctx, s))
+	return r.c.Create(ctx, s)
 }
 
 // Get implements domain.SurvivorRepository.
 func (r *SurvivorRepository) Get(ctx context.Context, scope domain.Scope, office, id string) (*domain.Survivor, error) {
-	s, err := r.get(ctx, scope, office, id)
-	return s, wrap("mongodb.SurvivorRepository.Get", err)
+	return r.c.Get(ctx, scope, office, id)
 }
 
 // Update implements domain.SurvivorRepository.
 func (r *SurvivorRepository) Update(ctx context.Context, scope domain.Scope, office, id string, fn domain.UpdateFunc[domain.Survivor]) (*domain.Survivor, error) {
-	s, err := r.update(ctx, scope, office, id, fn)
-	return s, wrap("mongodb.SurvivorRepository.Update", err)
+	return r.c.Update(ctx, scope, office, id, fn)
 }
 
 // List implements domain.SurvivorRepository.
 func (r *SurvivorRepository) List(ctx context.Context, q domain.ListQuery) (domain.Page[*domain.Survivor], error) {
-	p, err := r.list(ctx, q)
-	return p, wrap("mongodb.SurvivorRepository.List", err)
+	return r.c.List(ctx, q)
 }
 
 // CountByOperation implements domain.SurvivorRepository with one aggregation:
 // $match on the scope and operations, $group by operation.
 func (r *SurvivorRepository) CountByOperation(ctx context.Context, scope domain.Scope, operations []string) (map[string]int, error) {
-	counts := make(map[string]int, len(operations))
-	if scope.Empty() || len(operations) == 0 {
-		return counts, nil
-	}
-	match := r.scope(scope)
-	match = append(match, bson.E{Key: "operation", Value: bson.D{{Key: "$in", Value: operations}}})
-	pipeline := mongo.Pipeline{
-		{{Key: "$match", Value: match}},
-		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$operation"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
-	}
-	cur, err := r.coll.Aggregate(ctx, pipeline)
-	if err != nil {
-		return nil, fmt.Errorf("mongodb.SurvivorRepository.CountByOperation: %w", err)
-	}
-	var rows []struct {
-		Operation string `bson:"_id"`
-		N         int    `bson:"n"`
-	}
-	if err := cur.All(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("mongodb.SurvivorRepository.CountByOperation: %w", err)
-	}
-	for _, row := range rows {
-		counts[row.Operation] = row.N
-	}
-	return counts, nil
+	counts, err := r.c.CountBy(ctx, scope, "operation", operations)
+	return counts, docstore.Wrap("mongodb.SurvivorRepository.CountByOperation", err)
 }
 
 // FindDuplicates implements domain.SurvivorRepository. It reads the named
@@ -364,49 +302,34 @@ func (r *SurvivorRepository) CountByOperation(ctx context.Context, scope domain.
 // scope with the same index, projecting only their name and pseudonym: no
 // protected field is read or decrypted.
 func (r *SurvivorRepository) FindDuplicates(ctx context.Context, scope domain.Scope, office, id string, limit int) ([]domain.SurvivorRef, error) {
+	const op = "mongodb.SurvivorRepository.FindDuplicates"
 	var self struct {
 		IdentityIndex string `bson:"identity_index"`
 	}
-	err := r.coll.FindOne(ctx, r.key(scope, office, id),
-		options.FindOne().SetProjection(bson.D{{Key: "identity_index", Value: 1}})).Decode(&self)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, wrap("mongodb.SurvivorRepository.FindDuplicates", domain.NotFound("survivor", r.name(office, id)))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("mongodb.SurvivorRepository.FindDuplicates: %w", err)
+	if err := r.c.FindOne(ctx, scope, office, id, bson.D{{Key: "identity_index", Value: 1}}, &self); err != nil {
+		return nil, docstore.Wrap(op, err)
 	}
 	if self.IdentityIndex == "" || limit <= 0 {
 		return nil, nil
-	}
-	filter := append(bson.D{{Key: "identity_index", Value: self.IdentityIndex}}, r.scope(scope)...)
-	filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$ne", Value: id}}})
-	cur, err := r.coll.Find(ctx, filter, options.Find().
-		SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "office", Value: 1}, {Key: "pseudonym", Value: 1}}).
-		SetSort(bson.D{{Key: "office", Value: 1}, {Key: "_id", Value: 1}}).
-		SetLimit(int64(limit)))
-	if err != nil {
-		return nil, fmt.Errorf("mongodb.SurvivorRepository.FindDuplicates: %w", err)
 	}
 	var rows []struct {
 		ID        string `bson:"_id"`
 		Office    string `bson:"office"`
 		Pseudonym string `bson:"pseudonym"`
 	}
-	if err := cur.All(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("mongodb.SurvivorRepository.FindDuplicates: %w", err)
+	err := r.c.Find(ctx, scope, bson.D{
+		{Key: "identity_index", Value: self.IdentityIndex},
+		{Key: "_id", Value: bson.D{{Key: "$ne", Value: id}}},
+	}, &rows, options.Find().
+		SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "office", Value: 1}, {Key: "pseudonym", Value: 1}}).
+		SetSort(bson.D{{Key: "office", Value: 1}, {Key: "_id", Value: 1}}).
+		SetLimit(int64(limit)))
+	if err != nil {
+		return nil, docstore.Wrap(op, err)
 	}
 	refs := make([]domain.SurvivorRef, len(rows))
 	for i, row := range rows {
 		refs[i] = domain.SurvivorRef{Office: row.Office, ID: row.ID, Pseudonym: row.Pseudonym}
 	}
 	return refs, nil
-}
-
-// wrap names the failing method on unexpected errors, keeping typed errors
-// findable by errs.As.
-func wrap(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("%s: %w", op, err)
 }

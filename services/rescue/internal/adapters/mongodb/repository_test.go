@@ -3,14 +3,11 @@ package mongodb_test
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/justiceops/justice/services/platform/errs"
@@ -247,167 +244,9 @@ func TestRecordsOutsideTheScopeAreNotFound(t *testing.T) {
 	}
 }
 
-func TestConcurrentUpdatesWithTheSameEtagExactlyOneWins(t *testing.T) {
-	t.Parallel()
-	repos, _ := newRepos(t)
-	ctx := context.Background()
-	l := newLocation(t, "mumbai", "loc1", t0)
-	if err := repos.Locations.Create(ctx, l); err != nil {
-		t.Fatal(err)
-	}
-	etag := l.Etag()
-	const writers = 8
-	results := make([]error, writers)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			_, results[i] = repos.Locations.Update(ctx, all, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) {
-				if err := domain.CheckEtag("location", l.Name(), l.Meta, etag); err != nil {
-					return nil, err
-				}
-				return l, l.Update([]domain.LocationField{domain.LocationFieldNotes},
-					domain.LocationFields{Notes: fmt.Sprintf("writer %d", i)}, "w", t0)
-			})
-		}()
-	}
-	close(start)
-	wg.Wait()
-	wins := 0
-	for _, err := range results {
-		if err == nil {
-			wins++
-			continue
-		}
-		wantKind(t, err, errs.KindAborted, "ETAG_MISMATCH")
-	}
-	if wins != 1 {
-		t.Fatalf("%d writers won, want exactly 1: %v", wins, results)
-	}
-	got, _ := repos.Locations.Get(ctx, all, "mumbai", "loc1")
-	if got.Version != 2 {
-		t.Errorf("version = %d, want 2", got.Version)
-	}
-}
-
-func TestConcurrentUpdatesWithoutEtagAllApply(t *testing.T) {
-	t.Parallel()
-	repos, _ := newRepos(t)
-	ctx := context.Background()
-	if err := repos.Locations.Create(ctx, newLocation(t, "mumbai", "loc1", t0)); err != nil {
-		t.Fatal(err)
-	}
-	const writers = 8
-	results := make([]error, writers)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			_, results[i] = repos.Locations.Update(ctx, all, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) {
-				l.Notes += fmt.Sprintf("[%d]", i)
-				return l, nil
-			})
-		}()
-	}
-	close(start)
-	wg.Wait()
-	if err := errors.Join(results...); err != nil {
-		t.Fatalf("an update without etag lost its race for good: %v", err)
-	}
-	got, _ := repos.Locations.Get(ctx, all, "mumbai", "loc1")
-	if got.Version != 1+writers || len(got.Notes) != writers*len("[0]") {
-		t.Errorf("version %d notes %q: each change must apply to the others' results", got.Version, got.Notes)
-	}
-}
-
-func TestDeleteRacingAnUpdateNeverLosesTheUpdate(t *testing.T) {
-	t.Parallel()
-	repos, _ := newRepos(t)
-	ctx := context.Background()
-	if err := repos.Locations.Create(ctx, newLocation(t, "mumbai", "loc1", t0)); err != nil {
-		t.Fatal(err)
-	}
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	var updateErr, deleteErr error
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		<-start
-		_, updateErr = repos.Locations.Update(ctx, all, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) { return l, nil })
-	}()
-	go func() {
-		defer wg.Done()
-		<-start
-		deleteErr = repos.Locations.Delete(ctx, all, "mumbai", "loc1", 1)
-	}()
-	close(start)
-	wg.Wait()
-	_, getErr := repos.Locations.Get(ctx, all, "mumbai", "loc1")
-	switch {
-	case deleteErr == nil:
-		// The delete went first: the update must have found nothing.
-		wantKind(t, updateErr, errs.KindNotFound, "LOCATION_NOT_FOUND")
-		wantKind(t, getErr, errs.KindNotFound, "LOCATION_NOT_FOUND")
-	case updateErr == nil:
-		// The update went first: the delete at version 1 must have been refused.
-		wantKind(t, deleteErr, errs.KindAborted, "ETAG_MISMATCH")
-		if getErr != nil {
-			t.Errorf("the updated record is gone: %v", getErr)
-		}
-	default:
-		t.Errorf("both failed: update %v, delete %v", updateErr, deleteErr)
-	}
-}
-
-func TestUpdateFunctionErrorStoresNothing(t *testing.T) {
-	t.Parallel()
-	repos, _ := newRepos(t)
-	ctx := context.Background()
-	if err := repos.Locations.Create(ctx, newLocation(t, "mumbai", "loc1", t0)); err != nil {
-		t.Fatal(err)
-	}
-	boom := errors.New("refused")
-	_, err := repos.Locations.Update(ctx, all, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) {
-		l.Notes = "changed"
-		return nil, boom
-	})
-	if !errors.Is(err, boom) {
-		t.Errorf("err = %v, want the function's error", err)
-	}
-	got, _ := repos.Locations.Get(ctx, all, "mumbai", "loc1")
-	if got.Notes != "" || got.Version != 1 {
-		t.Errorf("stored despite the error: %+v", got)
-	}
-}
-
-func TestDeleteOnlyAtTheLoadedVersion(t *testing.T) {
-	t.Parallel()
-	repos, db := newRepos(t)
-	ctx := context.Background()
-	if err := repos.Locations.Create(ctx, newLocation(t, "mumbai", "loc1", t0)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := repos.Locations.Update(ctx, all, "mumbai", "loc1", func(l *domain.Location) (*domain.Location, error) { return l, nil }); err != nil {
-		t.Fatal(err)
-	}
-	wantKind(t, repos.Locations.Delete(ctx, all, "mumbai", "loc1", 1), errs.KindAborted, "ETAG_MISMATCH")
-	if err := repos.Locations.Delete(ctx, all, "mumbai", "loc1", 2); err != nil {
-		t.Fatalf("delete at the current version: %v", err)
-	}
-	if n, _ := db.Collection(mongodb.LocationsCollection).CountDocuments(ctx, bson.D{}); n != 0 {
-		t.Errorf("%d documents left", n)
-	}
-	wantKind(t, repos.Locations.Delete(ctx, all, "mumbai", "loc1", 2), errs.KindNotFound, "LOCATION_NOT_FOUND")
-}
-
-func TestListPagesFiltersAndOrders(t *testing.T) {
+// The location list's spec: its filterable fields and orders (paging
+// itself is docstore's, tested there).
+func TestLocationListFiltersAndOrders(t *testing.T) {
 	t.Parallel()
 	repos, _ := newRepos(t)
 	ctx := context.Background()
@@ -420,40 +259,27 @@ func TestListPagesFiltersAndOrders(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	q := domain.ListQuery{Scope: mumbai, QueryKey: "offices/mumbai", PageSize: 3, Now: t0}
-	var ids []string
-	for {
-		page, err := repos.Locations.List(ctx, q)
+	for _, tc := range []struct {
+		filter, orderBy string
+		want            []string
+	}{
+		{"", "", []string{"loc6", "loc5", "loc4", "loc3", "loc2", "loc1", "loc0"}}, // create_time desc
+		{`status = CONFIRMED`, "create_time", []string{"loc0", "loc2", "loc4", "loc6"}},
+		{`status = LOCATION_STATUS_CONFIRMED AND district = "Mumbai City"`, "display_name desc", []string{"loc6", "loc4", "loc2", "loc0"}},
+	} {
+		page, err := repos.Locations.List(ctx, domain.ListQuery{Scope: mumbai, QueryKey: "offices/mumbai", Now: t0, Filter: tc.filter, OrderBy: tc.orderBy})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%q: %v", tc.filter, err)
 		}
+		var ids []string
 		for _, l := range page.Items {
 			ids = append(ids, l.ID)
 		}
-		if page.NextPageToken == "" {
-			break
+		if !reflect.DeepEqual(ids, tc.want) {
+			t.Errorf("%q ordered by %q = %v, want %v", tc.filter, tc.orderBy, ids, tc.want)
 		}
-		q.PageToken = page.NextPageToken
 	}
-	want := []string{"loc6", "loc5", "loc4", "loc3", "loc2", "loc1", "loc0"}
-	if !reflect.DeepEqual(ids, want) {
-		t.Errorf("default order (create_time desc) over pages = %v, want %v", ids, want)
-	}
-	page, err := repos.Locations.List(ctx, domain.ListQuery{
-		Scope: mumbai, QueryKey: "offices/mumbai", Now: t0,
-		Filter: `status = CONFIRMED`, OrderBy: "create_time",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids = nil
-	for _, l := range page.Items {
-		ids = append(ids, l.ID)
-	}
-	if want := []string{"loc0", "loc2", "loc4", "loc6"}; !reflect.DeepEqual(ids, want) {
-		t.Errorf("confirmed, oldest first = %v, want %v", ids, want)
-	}
-	_, err = repos.Locations.List(ctx, domain.ListQuery{Scope: mumbai, QueryKey: "offices/mumbai", Now: t0, Filter: `legal_name = "x"`})
+	_, err := repos.Locations.List(ctx, domain.ListQuery{Scope: mumbai, QueryKey: "offices/mumbai", Now: t0, Filter: `legal_name = "x"`})
 	wantKind(t, err, errs.KindInvalidArgument, "INVALID_FILTER")
 }
 

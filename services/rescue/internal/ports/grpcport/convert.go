@@ -1,67 +1,23 @@
 package grpcport
 
 import (
-	"strconv"
-	"strings"
 	"time"
 
 	"google.golang.org/genproto/googleapis/type/date"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
+	"github.com/justiceops/justice/services/platform/apireq"
 	"github.com/justiceops/justice/services/platform/errs"
 	"github.com/justiceops/justice/services/rescue/internal/app"
 	"github.com/justiceops/justice/services/rescue/internal/domain"
 )
-
-// Enums are stored as their proto names without the type prefix
-// (LOCATION_TYPE_BROTHEL is stored as BROTHEL). An unspecified value becomes
-// the empty string; a number the contract does not define becomes its
-// decimal form, which the domain rejects as "must be one of ...; got 99".
-
-func enumIn[E ~string, P ~int32](p P, names map[int32]string, prefix string) E {
-	if p == 0 {
-		return ""
-	}
-	name, ok := names[int32(p)]
-	if !ok {
-		return E(strconv.Itoa(int(p)))
-	}
-	return E(strings.TrimPrefix(name, prefix))
-}
-
-func enumOut[P ~int32, E ~string](e E, values map[string]int32, prefix string) P {
-	if e == "" {
-		return 0
-	}
-	return P(values[prefix+string(e)])
-}
-
-// timeIn converts an optional timestamp; an invalid one is a violation on field.
-func timeIn(v *errs.Violations, field string, ts *timestamppb.Timestamp) time.Time {
-	if ts == nil {
-		return time.Time{}
-	}
-	if err := ts.CheckValid(); err != nil {
-		v.Add(field, "must be a valid timestamp between 0001-01-01 and 9999-12-31")
-		return time.Time{}
-	}
-	return ts.AsTime()
-}
-
-func timeOut(t time.Time) *timestamppb.Timestamp {
-	if t.IsZero() {
-		return nil
-	}
-	return timestamppb.New(t)
-}
 
 // Locations.
 
 func locationFieldsIn(l *rescuev1.Location) domain.LocationFields {
 	return domain.LocationFields{
 		DisplayName: l.GetDisplayName(),
-		Type:        enumIn[domain.LocationType](l.GetType(), rescuev1.LocationType_name, "LOCATION_TYPE_"),
+		Type:        apireq.EnumIn[domain.LocationType](l.GetType(), rescuev1.LocationType_name, "LOCATION_TYPE_"),
 		Area:        l.GetArea(),
 		District:    l.GetDistrict(),
 		Notes:       l.GetNotes(),
@@ -72,13 +28,13 @@ func locationOut(l *domain.Location) *rescuev1.Location {
 	out := &rescuev1.Location{
 		Name:        l.Name(),
 		DisplayName: l.DisplayName,
-		Type:        enumOut[rescuev1.LocationType](l.Type, rescuev1.LocationType_value, "LOCATION_TYPE_"),
+		Type:        apireq.EnumOut[rescuev1.LocationType](l.Type, rescuev1.LocationType_value, "LOCATION_TYPE_"),
 		Area:        l.Area,
 		District:    l.District,
 		Notes:       l.Notes,
 		Status:      locationStatusOut(l.Status),
-		CreateTime:  timeOut(l.CreateTime),
-		UpdateTime:  timeOut(l.UpdateTime),
+		CreateTime:  apireq.TimeOut(l.CreateTime),
+		UpdateTime:  apireq.TimeOut(l.UpdateTime),
 		CreatedBy:   l.CreatedBy,
 		UpdatedBy:   l.UpdatedBy,
 		Etag:        l.Etag(),
@@ -86,14 +42,14 @@ func locationOut(l *domain.Location) *rescuev1.Location {
 	for _, t := range l.Transitions {
 		out.Transitions = append(out.Transitions, &rescuev1.LocationTransition{
 			FromStatus: locationStatusOut(t.From), ToStatus: locationStatusOut(t.To),
-			Actor: t.Actor, Time: timeOut(t.Time), Reason: t.Reason,
+			Actor: t.Actor, Time: apireq.TimeOut(t.Time), Reason: t.Reason,
 		})
 	}
 	return out
 }
 
 func locationStatusOut(s domain.LocationStatus) rescuev1.LocationStatus {
-	return enumOut[rescuev1.LocationStatus](s, rescuev1.LocationStatus_value, "LOCATION_STATUS_")
+	return apireq.EnumOut[rescuev1.LocationStatus](s, rescuev1.LocationStatus_value, "LOCATION_STATUS_")
 }
 
 // Operations.
@@ -101,10 +57,10 @@ func locationStatusOut(s domain.LocationStatus) rescuev1.LocationStatus {
 func operationFieldsIn(v *errs.Violations, o *rescuev1.Operation, prefix string) domain.OperationFields {
 	return domain.OperationFields{
 		Location:    o.GetLocation(),
-		PlannedTime: timeIn(v, prefix+".planned_time", o.GetPlannedTime()),
+		PlannedTime: apireq.TimeIn(v, prefix+".planned_time", o.GetPlannedTime()),
 		PoliceUnit:  o.GetPoliceUnit(),
 		FIRNumber:   o.GetFirNumber(),
-		LegalBasis:  enumIn[domain.OperationLegalBasis](o.GetLegalBasis(), rescuev1.OperationLegalBasis_name, "OPERATION_LEGAL_BASIS_"),
+		LegalBasis:  apireq.EnumIn[domain.OperationLegalBasis](o.GetLegalBasis(), rescuev1.OperationLegalBasis_name, "OPERATION_LEGAL_BASIS_"),
 		Notes:       o.GetNotes(),
 	}
 }
@@ -113,17 +69,17 @@ func operationOut(o *app.OperationView) *rescuev1.Operation {
 	out := &rescuev1.Operation{
 		Name:                o.Name(),
 		Location:            o.Location,
-		PlannedTime:         timeOut(o.PlannedTime),
-		ConductTime:         timeOut(o.ConductTime),
+		PlannedTime:         apireq.TimeOut(o.PlannedTime),
+		ConductTime:         apireq.TimeOut(o.ConductTime),
 		PoliceUnit:          o.PoliceUnit,
 		FirNumber:           o.FIRNumber,
-		LegalBasis:          enumOut[rescuev1.OperationLegalBasis](o.LegalBasis, rescuev1.OperationLegalBasis_value, "OPERATION_LEGAL_BASIS_"),
+		LegalBasis:          apireq.EnumOut[rescuev1.OperationLegalBasis](o.LegalBasis, rescuev1.OperationLegalBasis_value, "OPERATION_LEGAL_BASIS_"),
 		Status:              operationStatusOut(o.Status),
 		SurvivorsRescued:    int32(o.SurvivorsRescued),
 		SuspectsApprehended: int32(o.SuspectsApprehended),
 		Notes:               o.Notes,
-		CreateTime:          timeOut(o.CreateTime),
-		UpdateTime:          timeOut(o.UpdateTime),
+		CreateTime:          apireq.TimeOut(o.CreateTime),
+		UpdateTime:          apireq.TimeOut(o.UpdateTime),
 		CreatedBy:           o.CreatedBy,
 		UpdatedBy:           o.UpdatedBy,
 		Etag:                o.Etag(),
@@ -131,14 +87,14 @@ func operationOut(o *app.OperationView) *rescuev1.Operation {
 	for _, t := range o.Transitions {
 		out.Transitions = append(out.Transitions, &rescuev1.OperationTransition{
 			FromStatus: operationStatusOut(t.From), ToStatus: operationStatusOut(t.To),
-			Actor: t.Actor, Time: timeOut(t.Time), Reason: t.Reason,
+			Actor: t.Actor, Time: apireq.TimeOut(t.Time), Reason: t.Reason,
 		})
 	}
 	return out
 }
 
 func operationStatusOut(s domain.OperationStatus) rescuev1.OperationStatus {
-	return enumOut[rescuev1.OperationStatus](s, rescuev1.OperationStatus_value, "OPERATION_STATUS_")
+	return apireq.EnumOut[rescuev1.OperationStatus](s, rescuev1.OperationStatus_value, "OPERATION_STATUS_")
 }
 
 // Survivors.
@@ -147,35 +103,38 @@ func survivorFieldsIn(v *errs.Violations, s *rescuev1.Survivor, prefix string) d
 	f := domain.SurvivorFields{
 		Pseudonym:         s.GetPseudonym(),
 		LegalName:         s.GetLegalName(),
-		DateOfBirth:       dateIn(s.GetDateOfBirth()),
+		DateOfBirth:       dateOfBirthIn(v, prefix+".date_of_birth", s.GetDateOfBirth()),
 		FamilyContact:     s.GetFamilyContact(),
 		Address:           s.GetAddress(),
 		Photo:             s.GetPhoto(),
 		AgeAtRescue:       int(s.GetAgeAtRescue()),
-		Gender:            enumIn[domain.Gender](s.GetGender(), rescuev1.Gender_name, "GENDER_"),
+		Gender:            apireq.EnumIn[domain.Gender](s.GetGender(), rescuev1.Gender_name, "GENDER_"),
 		Citizenship:       s.GetCitizenship(),
 		OriginRegion:      s.GetOriginRegion(),
 		Languages:         s.GetLanguages(),
-		RescueTime:        timeIn(v, prefix+".rescue_time", s.GetRescueTime()),
-		RecruiterRelation: enumIn[domain.RecruiterRelation](s.GetRecruiterRelation(), rescuev1.RecruiterRelation_name, "RECRUITER_RELATION_"),
+		RescueTime:        apireq.TimeIn(v, prefix+".rescue_time", s.GetRescueTime()),
+		RecruiterRelation: apireq.EnumIn[domain.RecruiterRelation](s.GetRecruiterRelation(), rescuev1.RecruiterRelation_name, "RECRUITER_RELATION_"),
 		LegalBasis: domain.LegalBasis{
-			Basis:     enumIn[domain.LawfulBasis](s.GetLegalBasis().GetBasis(), rescuev1.LawfulBasis_name, "LAWFUL_BASIS_"),
+			Basis:     apireq.EnumIn[domain.LawfulBasis](s.GetLegalBasis().GetBasis(), rescuev1.LawfulBasis_name, "LAWFUL_BASIS_"),
 			Reference: s.GetLegalBasis().GetReference(),
 		},
-		CWCProductionTime: timeIn(v, prefix+".cwc_production_time", s.GetCwcProductionTime()),
+		CWCProductionTime: apireq.TimeIn(v, prefix+".cwc_production_time", s.GetCwcProductionTime()),
 	}
 	for _, m := range s.GetMeansOfControl() {
-		f.MeansOfControl = append(f.MeansOfControl, enumIn[domain.MeansOfControl](m, rescuev1.MeansOfControl_name, "MEANS_OF_CONTROL_"))
+		f.MeansOfControl = append(f.MeansOfControl, apireq.EnumIn[domain.MeansOfControl](m, rescuev1.MeansOfControl_name, "MEANS_OF_CONTROL_"))
 	}
 	return f
 }
 
-// dateIn converts a google.type.Date; an absent or all-zero date means unknown.
-func dateIn(d *date.Date) *domain.Date {
-	if d == nil || (d.GetYear() == 0 && d.GetMonth() == 0 && d.GetDay() == 0) {
+// dateOfBirthIn converts the protected date of birth: nil when unknown
+// (absent or all zero). An invalid date is a violation on field that never
+// repeats the date, and still reaches the domain as set.
+func dateOfBirthIn(v *errs.Violations, field string, d *date.Date) *domain.Date {
+	dob := apireq.DateIn(v, field, d)
+	if dob.IsZero() {
 		return nil
 	}
-	return &domain.Date{Year: int(d.GetYear()), Month: int(d.GetMonth()), Day: int(d.GetDay())}
+	return &dob
 }
 
 // survivorOut converts a survivor for a caller. Its protected identity is
@@ -188,32 +147,32 @@ func survivorOut(s *domain.Survivor, now time.Time, showIdentity bool) *rescuev1
 		Pseudonym:    s.Pseudonym,
 		AgeAtRescue:  int32(s.AgeAtRescue),
 		Minor:        s.Minor(),
-		Gender:       enumOut[rescuev1.Gender](s.Gender, rescuev1.Gender_value, "GENDER_"),
+		Gender:       apireq.EnumOut[rescuev1.Gender](s.Gender, rescuev1.Gender_value, "GENDER_"),
 		Citizenship:  s.Citizenship,
 		OriginRegion: s.OriginRegion,
 		Languages:    s.Languages,
-		RescueTime:   timeOut(s.RescueTime),
+		RescueTime:   apireq.TimeOut(s.RescueTime),
 		Operation:    s.Operation,
-		RecruiterRelation: enumOut[rescuev1.RecruiterRelation](s.RecruiterRelation, rescuev1.RecruiterRelation_value,
+		RecruiterRelation: apireq.EnumOut[rescuev1.RecruiterRelation](s.RecruiterRelation, rescuev1.RecruiterRelation_value,
 			"RECRUITER_RELATION_"),
 		LegalBasis: &rescuev1.LegalBasis{
-			Basis:     enumOut[rescuev1.LawfulBasis](s.LegalBasis.Basis, rescuev1.LawfulBasis_value, "LAWFUL_BASIS_"),
+			Basis:     apireq.EnumOut[rescuev1.LawfulBasis](s.LegalBasis.Basis, rescuev1.LawfulBasis_value, "LAWFUL_BASIS_"),
 			Reference: s.LegalBasis.Reference,
 		},
-		CwcProductionTime:     timeOut(s.CWCProductionTime),
-		CwcProductionStatus:   enumOut[rescuev1.CwcProductionStatus](s.CWCStatus(now), rescuev1.CwcProductionStatus_value, "CWC_PRODUCTION_STATUS_"),
-		CwcProductionDeadline: timeOut(s.CWCDeadline()),
-		CreateTime:            timeOut(s.CreateTime),
-		UpdateTime:            timeOut(s.UpdateTime),
+		CwcProductionTime:     apireq.TimeOut(s.CWCProductionTime),
+		CwcProductionStatus:   apireq.EnumOut[rescuev1.CwcProductionStatus](s.CWCStatus(now), rescuev1.CwcProductionStatus_value, "CWC_PRODUCTION_STATUS_"),
+		CwcProductionDeadline: apireq.TimeOut(s.CWCDeadline()),
+		CreateTime:            apireq.TimeOut(s.CreateTime),
+		UpdateTime:            apireq.TimeOut(s.UpdateTime),
 		CreatedBy:             s.CreatedBy,
 		UpdatedBy:             s.UpdatedBy,
 		Etag:                  s.Etag(),
 	}
 	for _, m := range s.MeansOfControl {
-		out.MeansOfControl = append(out.MeansOfControl, enumOut[rescuev1.MeansOfControl](m, rescuev1.MeansOfControl_value, "MEANS_OF_CONTROL_"))
+		out.MeansOfControl = append(out.MeansOfControl, apireq.EnumOut[rescuev1.MeansOfControl](m, rescuev1.MeansOfControl_value, "MEANS_OF_CONTROL_"))
 	}
 	if s.Erasure != nil {
-		out.IdentityEraseTime = timeOut(s.Erasure.Time)
+		out.IdentityEraseTime = apireq.TimeOut(s.Erasure.Time)
 	}
 	if !showIdentity {
 		out.IdentityWithheld = true
@@ -224,7 +183,7 @@ func survivorOut(s *domain.Survivor, now time.Time, showIdentity bool) *rescuev1
 		out.Photo = append([]byte(nil), s.Photo...)
 	}
 	if s.DateOfBirth != nil {
-		out.DateOfBirth = &date.Date{Year: int32(s.DateOfBirth.Year), Month: int32(s.DateOfBirth.Month), Day: int32(s.DateOfBirth.Day)}
+		out.DateOfBirth = apireq.DateOut(*s.DateOfBirth)
 	}
 	return out
 }

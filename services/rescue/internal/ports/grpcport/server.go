@@ -26,6 +26,7 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
+	"github.com/justiceops/justice/services/platform/apireq"
 	"github.com/justiceops/justice/services/platform/errs"
 	"github.com/justiceops/justice/services/platform/idempotency"
 	"github.com/justiceops/justice/services/platform/identity"
@@ -39,8 +40,8 @@ type Server struct {
 	rescuev1.UnimplementedRescueServiceServer
 
 	app     *app.Application
-	offices *office.Registry
-	idem    *idempotency.Store
+	offices *apireq.Offices
+	idem    *apireq.Idempotency
 	keys    Keys
 }
 
@@ -50,7 +51,7 @@ var _ rescuev1.RescueServiceServer = (*Server)(nil)
 // the idempotency store keeps and key the fingerprints of requests that
 // carry survivor identity (see Keys).
 func New(application *app.Application, offices *office.Registry, idem *idempotency.Store, keys Keys) *Server {
-	return &Server{app: application, offices: offices, idem: idem, keys: keys}
+	return &Server{app: application, offices: apireq.NewOffices(offices), idem: apireq.NewIdempotency(idem, keys), keys: keys}
 }
 
 // transitionRequest is what every lifecycle request has.
@@ -79,7 +80,7 @@ func (s *Server) transitionTarget(req transitionRequest, collection string) (app
 	if err != nil {
 		return app.Transition{}, err
 	}
-	if err := checkRequestID(req.GetRequestId()); err != nil {
+	if err := apireq.CheckRequestID(req.GetRequestId()); err != nil {
 		return app.Transition{}, err
 	}
 	return app.Transition{Office: office, ID: id, Etag: req.GetEtag(), RequestID: req.GetRequestId(), Reason: req.GetReason()}, nil
@@ -89,20 +90,20 @@ func (s *Server) transitionTarget(req transitionRequest, collection string) (app
 
 // CreateLocation implements rescuev1.RescueServiceServer.
 func (s *Server) CreateLocation(ctx context.Context, req *rescuev1.CreateLocationRequest) (*rescuev1.Location, error) {
-	office, err := s.createParent(ctx, req.GetParent())
+	office, _, err := s.offices.CreateParent(ctx, req.GetParent(), "parent")
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRequestID(req.GetRequestId()); err != nil {
+	if err := apireq.CheckRequestID(req.GetRequestId()); err != nil {
 		return nil, err
 	}
 	var v errs.Violations
-	required(&v, "location", req.GetLocation() != nil)
+	apireq.Required(&v, "location", req.GetLocation() != nil)
 	cmd := app.CreateLocation{Office: office, Fields: locationFieldsIn(req.GetLocation())}
-	if err := invalid(v, s.app.CheckCreateLocation(cmd)); err != nil {
+	if err := apireq.Invalid(v, s.app.CheckCreateLocation(cmd)); err != nil {
 		return nil, err
 	}
-	return idempotent(ctx, s, rescuev1.RescueService_CreateLocation_FullMethodName, office, req.GetRequestId(), req,
+	return apireq.Idempotent(ctx, s.idem, rescuev1.RescueService_CreateLocation_FullMethodName, office, req.GetRequestId(), req,
 		func(ctx context.Context, a idempotency.Attempt) (*rescuev1.Location, error) {
 			cmd.ID, cmd.Retry = a.ID, a.Retry
 			l, err := s.app.CreateLocation(ctx, cmd)
@@ -128,7 +129,7 @@ func (s *Server) GetLocation(ctx context.Context, req *rescuev1.GetLocationReque
 
 // ListLocations implements rescuev1.RescueServiceServer.
 func (s *Server) ListLocations(ctx context.Context, req *rescuev1.ListLocationsRequest) (*rescuev1.ListLocationsResponse, error) {
-	offices, err := s.listScope(ctx, req.GetParent())
+	offices, _, err := s.offices.ListScope(ctx, req.GetParent(), "parent")
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +156,7 @@ func (s *Server) UpdateLocation(ctx context.Context, req *rescuev1.UpdateLocatio
 	if err != nil {
 		return nil, err
 	}
-	fields, err := updateMask(req.GetUpdateMask(), req.GetLocation(), domain.LocationUpdatableFields)
+	fields, err := apireq.UpdateMask(req.GetUpdateMask(), req.GetLocation(), domain.LocationUpdatableFields)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +189,7 @@ func (s *Server) transitionLocation(ctx context.Context, method string, req inte
 	if err != nil {
 		return nil, err
 	}
-	return idempotent(ctx, s, method, t.Office, t.RequestID, req,
+	return apireq.Idempotent(ctx, s.idem, method, t.Office, t.RequestID, req,
 		func(ctx context.Context, a idempotency.Attempt) (*rescuev1.Location, error) {
 			t.Retry = a.Retry
 			l, err := s.app.TransitionLocation(ctx, t, to)
@@ -228,21 +229,21 @@ func (s *Server) DismissLocation(ctx context.Context, req *rescuev1.DismissLocat
 
 // CreateOperation implements rescuev1.RescueServiceServer.
 func (s *Server) CreateOperation(ctx context.Context, req *rescuev1.CreateOperationRequest) (*rescuev1.Operation, error) {
-	office, err := s.createParent(ctx, req.GetParent())
+	office, _, err := s.offices.CreateParent(ctx, req.GetParent(), "parent")
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRequestID(req.GetRequestId()); err != nil {
+	if err := apireq.CheckRequestID(req.GetRequestId()); err != nil {
 		return nil, err
 	}
 	var v errs.Violations
-	required(&v, "operation", req.GetOperation() != nil)
-	reference(&v, req.GetOperation().GetLocation(), domain.CollectionLocations, "operation.location")
+	apireq.Required(&v, "operation", req.GetOperation() != nil)
+	apireq.Reference(&v, req.GetOperation().GetLocation(), "operation.location", domain.CollectionLocations)
 	cmd := app.CreateOperation{Office: office, Fields: operationFieldsIn(&v, req.GetOperation(), "operation")}
-	if err := invalid(v, s.app.CheckCreateOperation(cmd)); err != nil {
+	if err := apireq.Invalid(v, s.app.CheckCreateOperation(cmd)); err != nil {
 		return nil, err
 	}
-	return idempotent(ctx, s, rescuev1.RescueService_CreateOperation_FullMethodName, office, req.GetRequestId(), req,
+	return apireq.Idempotent(ctx, s.idem, rescuev1.RescueService_CreateOperation_FullMethodName, office, req.GetRequestId(), req,
 		func(ctx context.Context, a idempotency.Attempt) (*rescuev1.Operation, error) {
 			cmd.ID, cmd.Retry = a.ID, a.Retry
 			o, err := s.app.CreateOperation(ctx, cmd)
@@ -268,7 +269,7 @@ func (s *Server) GetOperation(ctx context.Context, req *rescuev1.GetOperationReq
 
 // ListOperations implements rescuev1.RescueServiceServer.
 func (s *Server) ListOperations(ctx context.Context, req *rescuev1.ListOperationsRequest) (*rescuev1.ListOperationsResponse, error) {
-	offices, err := s.listScope(ctx, req.GetParent())
+	offices, _, err := s.offices.ListScope(ctx, req.GetParent(), "parent")
 	if err != nil {
 		return nil, err
 	}
@@ -295,13 +296,13 @@ func (s *Server) UpdateOperation(ctx context.Context, req *rescuev1.UpdateOperat
 	if err != nil {
 		return nil, err
 	}
-	fields, err := updateMask(req.GetUpdateMask(), req.GetOperation(), domain.OperationUpdatableFields)
+	fields, err := apireq.UpdateMask(req.GetUpdateMask(), req.GetOperation(), domain.OperationUpdatableFields)
 	if err != nil {
 		return nil, err
 	}
 	var v errs.Violations
 	values := operationFieldsIn(&v, req.GetOperation(), "operation")
-	if err := onlyMasked(v, "operation", fields).Err(); err != nil {
+	if err := apireq.OnlyMasked(v, "operation", fields).Err(); err != nil {
 		return nil, err
 	}
 	o, err := s.app.UpdateOperation(ctx, app.UpdateOperation{
@@ -327,7 +328,7 @@ func (s *Server) DeleteOperation(ctx context.Context, req *rescuev1.DeleteOperat
 
 func (s *Server) transitionOperation(ctx context.Context, method string, req protoMessage, t app.Transition,
 	move func(context.Context, app.Transition) (*app.OperationView, error)) (*rescuev1.Operation, error) {
-	return idempotent(ctx, s, method, t.Office, t.RequestID, req,
+	return apireq.Idempotent(ctx, s.idem, method, t.Office, t.RequestID, req,
 		func(ctx context.Context, a idempotency.Attempt) (*rescuev1.Operation, error) {
 			t.Retry = a.Retry
 			o, err := move(ctx, t)
@@ -341,12 +342,12 @@ func (s *Server) transitionOperation(ctx context.Context, method string, req pro
 // ConductOperation implements rescuev1.RescueServiceServer.
 func (s *Server) ConductOperation(ctx context.Context, req *rescuev1.ConductOperationRequest) (*rescuev1.Operation, error) {
 	var v errs.Violations
-	d := domain.Conduct{Time: timeIn(&v, "conduct_time", req.GetConductTime()), SuspectsApprehended: int(req.GetSuspectsApprehended())}
+	d := domain.Conduct{Time: apireq.TimeIn(&v, "conduct_time", req.GetConductTime()), SuspectsApprehended: int(req.GetSuspectsApprehended())}
 	t, err := s.transitionTarget(req, domain.CollectionOperations)
 	if err != nil {
 		return nil, err
 	}
-	if err := invalid(v, s.app.CheckConduct(t, d)); err != nil {
+	if err := apireq.Invalid(v, s.app.CheckConduct(t, d)); err != nil {
 		return nil, err
 	}
 	return s.transitionOperation(ctx, rescuev1.RescueService_ConductOperation_FullMethodName, req, t,
@@ -405,22 +406,22 @@ func rolesOf(p identity.Principal) string {
 
 // CreateSurvivor implements rescuev1.RescueServiceServer.
 func (s *Server) CreateSurvivor(ctx context.Context, req *rescuev1.CreateSurvivorRequest) (*rescuev1.Survivor, error) {
-	office, err := s.createParent(ctx, req.GetParent())
+	office, _, err := s.offices.CreateParent(ctx, req.GetParent(), "parent")
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRequestID(req.GetRequestId()); err != nil {
+	if err := apireq.CheckRequestID(req.GetRequestId()); err != nil {
 		return nil, err
 	}
 	var v errs.Violations
-	required(&v, "survivor", req.GetSurvivor() != nil)
-	reference(&v, req.GetSurvivor().GetOperation(), domain.CollectionOperations, "survivor.operation")
+	apireq.Required(&v, "survivor", req.GetSurvivor() != nil)
+	apireq.Reference(&v, req.GetSurvivor().GetOperation(), "survivor.operation", domain.CollectionOperations)
 	cmd := app.CreateSurvivor{Office: office, Operation: req.GetSurvivor().GetOperation(),
 		Fields: survivorFieldsIn(&v, req.GetSurvivor(), "survivor")}
 	if err := checkIdentityWrite(ctx, cmd.Fields.IdentitySet()); err != nil {
 		return nil, err
 	}
-	if err := invalid(v, s.app.CheckCreateSurvivor(cmd)); err != nil {
+	if err := apireq.Invalid(v, s.app.CheckCreateSurvivor(cmd)); err != nil {
 		return nil, err
 	}
 	fingerprint := req
@@ -433,7 +434,7 @@ func (s *Server) CreateSurvivor(ctx context.Context, req *rescuev1.CreateSurvivo
 	// response would be a second copy of the survivor's identity. A retry
 	// reads the record back instead.
 	var created *domain.Survivor
-	ref, err := idempotent(ctx, s, rescuev1.RescueService_CreateSurvivor_FullMethodName, office, req.GetRequestId(), fingerprint,
+	ref, err := apireq.Idempotent(ctx, s.idem, rescuev1.RescueService_CreateSurvivor_FullMethodName, office, req.GetRequestId(), fingerprint,
 		func(ctx context.Context, a idempotency.Attempt) (*rescuev1.Survivor, error) {
 			cmd.ID, cmd.Retry = a.ID, a.Retry
 			sv, err := s.app.CreateSurvivor(ctx, cmd)
@@ -478,7 +479,7 @@ func (s *Server) GetSurvivor(ctx context.Context, req *rescuev1.GetSurvivorReque
 
 // ListSurvivors implements rescuev1.RescueServiceServer.
 func (s *Server) ListSurvivors(ctx context.Context, req *rescuev1.ListSurvivorsRequest) (*rescuev1.ListSurvivorsResponse, error) {
-	offices, err := s.listScope(ctx, req.GetParent())
+	offices, _, err := s.offices.ListScope(ctx, req.GetParent(), "parent")
 	if err != nil {
 		return nil, err
 	}
@@ -506,7 +507,7 @@ func (s *Server) UpdateSurvivor(ctx context.Context, req *rescuev1.UpdateSurvivo
 	if err != nil {
 		return nil, err
 	}
-	fields, err := updateMask(req.GetUpdateMask(), req.GetSurvivor(), domain.SurvivorUpdatableFields)
+	fields, err := apireq.UpdateMask(req.GetUpdateMask(), req.GetSurvivor(), domain.SurvivorUpdatableFields)
 	if err != nil {
 		return nil, err
 	}
@@ -521,7 +522,7 @@ func (s *Server) UpdateSurvivor(ctx context.Context, req *rescuev1.UpdateSurvivo
 	}
 	var v errs.Violations
 	values := survivorFieldsIn(&v, req.GetSurvivor(), "survivor")
-	if err := onlyMasked(v, "survivor", fields).Err(); err != nil {
+	if err := apireq.OnlyMasked(v, "survivor", fields).Err(); err != nil {
 		return nil, err
 	}
 	sv, err := s.app.UpdateSurvivor(ctx, app.UpdateSurvivor{
@@ -546,7 +547,7 @@ func (s *Server) EraseSurvivorIdentity(ctx context.Context, req *rescuev1.EraseS
 		return nil, err
 	}
 	var erased *domain.Survivor
-	ref, err := idempotent(ctx, s, rescuev1.RescueService_EraseSurvivorIdentity_FullMethodName, t.Office, t.RequestID, req,
+	ref, err := apireq.Idempotent(ctx, s.idem, rescuev1.RescueService_EraseSurvivorIdentity_FullMethodName, t.Office, t.RequestID, req,
 		func(ctx context.Context, a idempotency.Attempt) (*rescuev1.Survivor, error) {
 			t.Retry = a.Retry
 			sv, err := s.app.EraseSurvivorIdentity(ctx, t)
