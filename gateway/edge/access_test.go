@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -21,8 +20,12 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/justiceops/justice/gateway/internal/grpctest"
 	auditv1 "github.com/justiceops/justice/proto/gen/go/justice/audit/v1"
+	metricsv1 "github.com/justiceops/justice/proto/gen/go/justice/metrics/v1"
+	prosecutionv1 "github.com/justiceops/justice/proto/gen/go/justice/prosecution/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
 	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/identity"
@@ -64,56 +67,89 @@ func (f *fakeRescue) metadata(t *testing.T) []metadata.MD {
 	return append([]metadata.MD(nil), f.calls...)
 }
 
-// fakeAudit answers ListAuditEntries with one entry and remembers the request.
+// fakeAudit answers ListAuditEntries with its entries and remembers the
+// request.
 type fakeAudit struct {
 	auditv1.UnimplementedAuditServiceServer
-	mu   sync.Mutex
-	last *auditv1.ListAuditEntriesRequest
+	entries []*auditv1.AuditEntry
+	mu      sync.Mutex
+	last    *auditv1.ListAuditEntriesRequest
+	tokens  []string
 }
 
-func (f *fakeAudit) ListAuditEntries(_ context.Context, req *auditv1.ListAuditEntriesRequest) (*auditv1.ListAuditEntriesResponse, error) {
+func (f *fakeAudit) ListAuditEntries(ctx context.Context, req *auditv1.ListAuditEntriesRequest) (*auditv1.ListAuditEntriesResponse, error) {
 	f.mu.Lock()
 	f.last = req
+	f.tokens = append(f.tokens, metadata.ValueFromIncomingContext(ctx, "authorization")...)
 	f.mu.Unlock()
-	return &auditv1.ListAuditEntriesResponse{AuditEntries: []*auditv1.AuditEntry{{
-		Name: "offices/mumbai/auditEntries/e1", Subject: "priya", Action: rescuev1.RescueService_GetSurvivor_FullMethodName,
-		Resource: "offices/mumbai/survivors/s1", Outcome: auditv1.Outcome_OUTCOME_ALLOWED, Code: "OK", Service: "rescue",
-	}}}, nil
+	return &auditv1.ListAuditEntriesResponse{AuditEntries: f.entries}, nil
+}
+
+// auditEntry is an entry of service's audit log, minute minutes past 9:00.
+func auditEntry(service, id, action, resource string, minute int) *auditv1.AuditEntry {
+	return &auditv1.AuditEntry{
+		Name: "offices/mumbai/auditEntries/" + id, Time: timestamppb.New(time.Date(2026, 3, 1, 9, minute, 0, 0, time.UTC)),
+		Subject: "priya", Action: action, Resource: resource, Outcome: auditv1.Outcome_OUTCOME_ALLOWED, Code: "OK", Service: service,
+	}
 }
 
 type testEdge struct {
-	url    string
-	issuer *auth.Issuer
-	rescue *fakeRescue
-	audit  *fakeAudit
+	url         string
+	issuer      *auth.Issuer
+	rescue      *fakeRescue
+	audit       *fakeAudit // rescue's
+	prosecution *fakeProsecution
+	pAudit      *fakeAudit // prosecution's
+	metrics     map[string]*fakeMetrics
+	edge        *Edge
 }
 
-// newTestEdge runs an edge in front of fake rescue and audit services, with
-// a local issuer's keys as the accepted tokens; edits change its
-// configuration first.
+// startBackend serves register's services on 127.0.0.1:0, reporting
+// services SERVING, until the test ends, and returns the address and the
+// health server.
+func startBackend(t *testing.T, register func(*grpc.Server), services ...string) (string, *health.Server) {
+	t.Helper()
+	hs := health.NewServer()
+	for _, s := range services {
+		hs.SetServingStatus(s, healthpb.HealthCheckResponse_SERVING)
+	}
+	_, conn := grpctest.Serve(t, func(gs *grpc.Server) {
+		register(gs)
+		healthpb.RegisterHealthServer(gs, hs)
+	})
+	return conn.Target(), hs
+}
+
+// newTestEdge runs an edge in front of fake rescue and prosecution
+// services (each with its audit log and metrics), with a local issuer's
+// keys as the accepted tokens; edits change its configuration first.
 func newTestEdge(t *testing.T, limit ratelimit.Config, edits ...func(*Config)) testEdge {
 	t.Helper()
 	issuer, err := auth.LoadOrCreateIssuer(t.TempDir(), "edge-test", "justice")
 	if err != nil {
 		t.Fatal(err)
 	}
-	te := testEdge{issuer: issuer, rescue: &fakeRescue{}, audit: &fakeAudit{}}
-	gs := grpc.NewServer()
-	rescuev1.RegisterRescueServiceServer(gs, te.rescue)
-	auditv1.RegisterAuditServiceServer(gs, te.audit)
-	hs := health.NewServer()
-	hs.SetServingStatus(rescuev1.RescueService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
-	hs.SetServingStatus(auditv1.AuditService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
-	healthpb.RegisterHealthServer(gs, hs)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	te := testEdge{
+		issuer: issuer, rescue: &fakeRescue{}, prosecution: &fakeProsecution{},
+		audit: &fakeAudit{entries: []*auditv1.AuditEntry{auditEntry("rescue", "e1",
+			rescuev1.RescueService_GetSurvivor_FullMethodName, "offices/mumbai/survivors/s1", 5)}},
+		pAudit: &fakeAudit{entries: []*auditv1.AuditEntry{auditEntry("prosecution", "p1",
+			prosecutionv1.ProsecutionService_GetWitness_FullMethodName, "offices/mumbai/cases/c1/witnesses/w1", 7)}},
+		metrics: map[string]*fakeMetrics{"rescue": rescueMetrics(), "prosecution": prosecutionMetrics()},
 	}
-	go func() { _ = gs.Serve(lis) }()
-	t.Cleanup(gs.Stop)
+	rescueAddr, _ := startBackend(t, func(gs *grpc.Server) {
+		rescuev1.RegisterRescueServiceServer(gs, te.rescue)
+		auditv1.RegisterAuditServiceServer(gs, te.audit)
+		metricsv1.RegisterMetricsSourceServiceServer(gs, te.metrics["rescue"])
+	}, rescuev1.RescueService_ServiceDesc.ServiceName, auditv1.AuditService_ServiceDesc.ServiceName, metricsv1.MetricsSourceService_ServiceDesc.ServiceName)
+	prosecutionAddr, _ := startBackend(t, func(gs *grpc.Server) {
+		prosecutionv1.RegisterProsecutionServiceServer(gs, te.prosecution)
+		auditv1.RegisterAuditServiceServer(gs, te.pAudit)
+		metricsv1.RegisterMetricsSourceServiceServer(gs, te.metrics["prosecution"])
+	}, prosecutionv1.ProsecutionService_ServiceDesc.ServiceName, auditv1.AuditService_ServiceDesc.ServiceName, metricsv1.MetricsSourceService_ServiceDesc.ServiceName)
 
 	cfg := Config{
-		HTTPAddr: "127.0.0.1:0", RescueAddr: lis.Addr().String(), MaxBodyBytes: 1 << 20,
+		HTTPAddr: "127.0.0.1:0", RescueAddr: rescueAddr, ProsecutionAddr: prosecutionAddr, MaxBodyBytes: 1 << 20,
 		RequestTimeout: 5 * time.Second, ShutdownTimeout: time.Second,
 		Auth: issuer.Config(), RateLimit: limit,
 	}
@@ -128,6 +164,7 @@ func newTestEdge(t *testing.T, limit ratelimit.Config, edits ...func(*Config)) t
 	srv := httptest.NewServer(e.Handler())
 	t.Cleanup(srv.Close)
 	te.url = srv.URL
+	te.edge = e
 	return te
 }
 
@@ -361,23 +398,42 @@ func TestRequestsWithoutAValidTokenAreRateLimitedPerAddress(t *testing.T) {
 	}
 }
 
-func TestAuditEntriesAreServedOverREST(t *testing.T) {
+// The audit log route is the edge's own: every service's entries, merged
+// newest first, each service asked with the caller's token, filter and
+// page size.
+func TestAuditEntriesOfEveryServiceAreServedMergedOverREST(t *testing.T) {
 	te := newTestEdge(t, generousLimit)
-	h := bearer(te.token(t, "asha", []string{auth.RoleAuditor}, "mumbai"))
-	r := te.get(t, `/v1/offices/mumbai/auditEntries?filter=subject%20%3D%20%22priya%22&page_size=10`, h)
+	tok := te.token(t, "asha", []string{auth.RoleAuditor}, "mumbai")
+	r := te.get(t, `/v1/offices/mumbai/auditEntries?filter=subject%20%3D%20%22priya%22&page_size=10`, bearer(tok))
 	if r.status != http.StatusOK {
 		t.Fatalf("GET auditEntries: %d %s", r.status, r.raw)
 	}
 	var body struct {
-		AuditEntries []map[string]any `json:"audit_entries"`
+		AuditEntries  []map[string]any `json:"audit_entries"`
+		NextPageToken string           `json:"next_page_token"`
 	}
-	if err := json.Unmarshal([]byte(r.raw), &body); err != nil || len(body.AuditEntries) != 1 || body.AuditEntries[0]["outcome"] != "OUTCOME_ALLOWED" {
-		t.Errorf("auditEntries body: %s", r.raw)
+	if err := json.Unmarshal([]byte(r.raw), &body); err != nil || len(body.AuditEntries) != 2 {
+		t.Fatalf("auditEntries body: %s", r.raw)
 	}
-	te.audit.mu.Lock()
-	defer te.audit.mu.Unlock()
-	if te.audit.last.GetParent() != "offices/mumbai" || te.audit.last.GetFilter() != `subject = "priya"` || te.audit.last.GetPageSize() != 10 {
-		t.Errorf("the audit service got %v", te.audit.last)
+	if body.AuditEntries[0]["service"] != "prosecution" || body.AuditEntries[1]["service"] != "rescue" ||
+		body.AuditEntries[0]["outcome"] != "OUTCOME_ALLOWED" || body.NextPageToken != "" {
+		t.Errorf("auditEntries body: %s, want prosecution's (9:07) then rescue's (9:05), no next page", r.raw)
+	}
+	for name, fake := range map[string]*fakeAudit{"rescue": te.audit, "prosecution": te.pAudit} {
+		fake.mu.Lock()
+		if fake.last.GetParent() != "offices/mumbai" || fake.last.GetFilter() != `subject = "priya"` || fake.last.GetPageSize() != 10 {
+			t.Errorf("%s's audit log got %v", name, fake.last)
+		}
+		if len(fake.tokens) != 1 || fake.tokens[0] != "Bearer "+tok {
+			t.Errorf("%s's audit log got %d authorization values, want the caller's token once", name, len(fake.tokens))
+		}
+		fake.mu.Unlock()
+	}
+
+	// A malformed page token is the edge's 400.
+	r = te.get(t, "/v1/offices/mumbai/auditEntries?page_token=bm90LWEtdG9rZW4", bearer(tok))
+	if r.status != http.StatusBadRequest || detailReason(r.body) != "INVALID_PAGE_TOKEN" {
+		t.Errorf("bad page token: %d %s, want 400 INVALID_PAGE_TOKEN", r.status, r.raw)
 	}
 }
 

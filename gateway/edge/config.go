@@ -1,6 +1,15 @@
 // Package edge is the REST edge: a grpc-gateway mux that translates partner
-// apps' JSON/HTTP calls into gRPC calls on the services, with one JSON error
-// format, request ids, body limits, an access log and OpenTelemetry.
+// apps' JSON/HTTP calls into gRPC calls on the services (rescue at
+// RESCUE_ADDR, prosecution at PROSECUTION_ADDR), with one JSON error format,
+// request ids, body limits, an access log and OpenTelemetry.
+//
+// Two APIs are the edge's own, served in-process and on GATEWAY_GRPC_ADDR:
+// the cross-office metrics (package insights, over every service's
+// MetricsSourceService) and the audit log, GET
+// /v1/{parent=offices/*}/auditEntries, which every service serves for its
+// own records and the edge answers with all of them merged newest first
+// (package auditmerge). /readyz is 200 only when every service of every
+// backend answers SERVING.
 //
 // Every route but /healthz, /readyz and /openapi.json needs a bearer token,
 // verified here (401 with an RFC 6750 WWW-Authenticate challenge otherwise)
@@ -34,10 +43,13 @@ import (
 type Config struct {
 	// HTTPAddr is where the REST edge listens.
 	HTTPAddr string `env:"HTTP_ADDR, default=127.0.0.1:8080"`
-	// GRPCAddr is where the edge serves its own gRPC API (InsightsService).
+	// GRPCAddr is where the edge serves its own gRPC APIs (InsightsService
+	// and the merged AuditService).
 	GRPCAddr string `env:"GATEWAY_GRPC_ADDR, default=127.0.0.1:9090"`
 	// RescueAddr is the rescue service's gRPC address.
 	RescueAddr string `env:"RESCUE_ADDR, default=127.0.0.1:9001"`
+	// ProsecutionAddr is the prosecution service's gRPC address.
+	ProsecutionAddr string `env:"PROSECUTION_ADDR, default=127.0.0.1:9002"`
 	// MaxBodyBytes caps a request body; larger bodies get 413.
 	MaxBodyBytes int64 `env:"HTTP_MAX_BODY_BYTES, default=1048576"`
 	// RequestTimeout bounds each request, unless RouteTimeouts says otherwise
@@ -78,6 +90,7 @@ func (c Config) Validate() error {
 		{"HTTP_ADDR", c.HTTPAddr},
 		{"GATEWAY_GRPC_ADDR", c.GRPCAddr},
 		{"RESCUE_ADDR", c.RescueAddr},
+		{"PROSECUTION_ADDR", c.ProsecutionAddr},
 	} {
 		if _, _, err := net.SplitHostPort(a.value); err != nil {
 			return fmt.Errorf("%s=%q: must be host:port, e.g. 127.0.0.1:8080", a.name, a.value)

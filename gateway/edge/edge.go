@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -16,10 +18,12 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/justiceops/justice/gateway/auditmerge"
 	"github.com/justiceops/justice/gateway/insights"
 	auditv1 "github.com/justiceops/justice/proto/gen/go/justice/audit/v1"
 	insightsv1 "github.com/justiceops/justice/proto/gen/go/justice/insights/v1"
 	metricsv1 "github.com/justiceops/justice/proto/gen/go/justice/metrics/v1"
+	prosecutionv1 "github.com/justiceops/justice/proto/gen/go/justice/prosecution/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
 	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/grpcclient"
@@ -37,6 +41,27 @@ type backend struct {
 	register []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
 }
 
+// backendSpec says how to reach one service behind the edge.
+type backendSpec struct {
+	name string // the service's name, e.g. "prosecution"
+	addr string // its gRPC address, from the configuration
+	// service is its own gRPC service; it also serves the AuditService
+	// (merged by the edge) and the MetricsSourceService (for insights).
+	service  string
+	register func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+}
+
+// backendSpecs are the services behind the edge, in the order of the
+// insights sources and of the merged audit log's ties.
+func backendSpecs(cfg Config) []backendSpec {
+	return []backendSpec{
+		{name: "rescue", addr: cfg.RescueAddr,
+			service: rescuev1.RescueService_ServiceDesc.ServiceName, register: rescuev1.RegisterRescueServiceHandler},
+		{name: "prosecution", addr: cfg.ProsecutionAddr,
+			service: prosecutionv1.ProsecutionService_ServiceDesc.ServiceName, register: prosecutionv1.RegisterProsecutionServiceHandler},
+	}
+}
+
 // Edge is the REST edge: an http.Handler in front of the services.
 type Edge struct {
 	cfg      Config
@@ -46,6 +71,7 @@ type Edge struct {
 	handler  http.Handler
 	verifier *auth.Verifier
 	insights *insights.Server
+	audit    *auditmerge.Server
 }
 
 // New builds the token verifier and the per-caller rate limiter, dials the
@@ -75,21 +101,27 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Edge, error) {
 		return nil, fmt.Errorf("edge.New: %w", err)
 	}
 	e := &Edge{cfg: cfg, logger: logger, timeouts: timeouts, verifier: verifier}
-	// The interceptor maps Idempotency-Key and If-Match onto the requests.
-	rescueConn, err := grpcclient.Dial(cfg.RescueAddr, grpc.WithChainUnaryInterceptor(mapHeadersUnary(table)))
-	if err != nil {
-		return nil, fmt.Errorf("edge.New: rescue: %w", err)
+	// Each service's own API is proxied; its audit log and its metrics are
+	// merged with the others' by the edge's own servers below.
+	var metricSources []insights.Source
+	var auditSources []auditmerge.Source
+	for _, spec := range backendSpecs(cfg) {
+		// The interceptor maps Idempotency-Key and If-Match onto the requests.
+		conn, err := grpcclient.Dial(spec.addr, grpc.WithChainUnaryInterceptor(mapHeadersUnary(table)))
+		if err != nil {
+			e.Close()
+			return nil, fmt.Errorf("edge.New: %s: %w", spec.name, err)
+		}
+		e.backends = append(e.backends, backend{
+			name: spec.name,
+			services: []string{spec.service, auditv1.AuditService_ServiceDesc.ServiceName,
+				metricsv1.MetricsSourceService_ServiceDesc.ServiceName},
+			conn:     conn,
+			register: []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{spec.register},
+		})
+		metricSources = append(metricSources, insights.Source{Name: spec.name, Client: metricsv1.NewMetricsSourceServiceClient(conn)})
+		auditSources = append(auditSources, auditmerge.Source{Name: spec.name, Client: auditv1.NewAuditServiceClient(conn)})
 	}
-	e.backends = append(e.backends, backend{
-		name:     "rescue",
-		services: []string{rescuev1.RescueService_ServiceDesc.ServiceName, auditv1.AuditService_ServiceDesc.ServiceName},
-		conn:     rescueConn,
-		// The rescue server also serves the audit log of the records it keeps.
-		register: []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
-			rescuev1.RegisterRescueServiceHandler,
-			auditv1.RegisterAuditServiceHandler,
-		},
-	})
 
 	mux := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
@@ -111,7 +143,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Edge, error) {
 		}
 	}
 	// The cross-office API is the edge's own: it fans out to every service's
-	// MetricsSourceService. The next service's metrics are one more Source.
+	// MetricsSourceService (one Source per backend, in backendSpecs order).
 	icfg := cfg.Insights
 	if icfg == (insights.Config{}) {
 		// Built in code rather than loaded from the environment: the defaults.
@@ -121,11 +153,17 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Edge, error) {
 		e.Close()
 		return nil, fmt.Errorf("edge.New: %w", err)
 	}
-	e.insights = insights.New(icfg, registry,
-		insights.Source{Name: "rescue", Client: metricsv1.NewMetricsSourceServiceClient(rescueConn)})
+	e.insights = insights.New(icfg, registry, metricSources...)
 	if err := insightsv1.RegisterInsightsServiceHandlerServer(ctx, mux, e.insights); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("edge.New: register insights: %w", err)
+	}
+	// Every service serves its audit log under the same route: the edge
+	// answers it with all of them merged, newest first.
+	e.audit = auditmerge.New(auditSources...)
+	if err := auditv1.RegisterAuditServiceHandlerServer(ctx, mux, e.audit); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("edge.New: register the audit log: %w", err)
 	}
 
 	root := http.NewServeMux()
@@ -153,19 +191,26 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Edge, error) {
 	return e, nil
 }
 
-// AttachGRPC serves the InsightsService on srv, for gRPC callers, behind the
-// same token verification and the insights policy. srv must have been built
-// with GRPCServerOptions.
+// AttachGRPC serves the InsightsService and the merged AuditService on srv,
+// for gRPC callers, behind the same token verification and their policies.
+// srv must have been built with GRPCServerOptions.
 func (e *Edge) AttachGRPC(srv *grpcserver.Server) {
 	insightsv1.RegisterInsightsServiceServer(srv.GRPC(), e.insights)
-	srv.Health().SetServingStatus(insightsv1.InsightsService_ServiceDesc.ServiceName, grpc_health_v1.HealthCheckResponse_SERVING)
+	auditv1.RegisterAuditServiceServer(srv.GRPC(), e.audit)
+	for _, name := range []string{insightsv1.InsightsService_ServiceDesc.ServiceName, auditv1.AuditService_ServiceDesc.ServiceName} {
+		srv.Health().SetServingStatus(name, grpc_health_v1.HealthCheckResponse_SERVING)
+	}
 }
 
 // GRPCServerOptions are the interceptors of the edge's gRPC server: token
-// verification and the insights policy (nothing there touches survivor
-// records, so there is nothing to audit; denials are logged).
+// verification, the insights policy and the audit log's (auditors only).
+// The edge audits nothing itself: the insights touch no survivor record,
+// and each service audits the listing of its own audit log; denials are
+// logged.
 func (e *Edge) GRPCServerOptions() []grpc.ServerOption {
-	return auth.ServerOptions(e.verifier, insights.Policy(), nil, nil)
+	policy := insights.Policy()
+	maps.Copy(policy, auditmerge.Policy())
+	return auth.ServerOptions(e.verifier, policy, nil, nil)
 }
 
 // Handler returns the edge's http.Handler.
@@ -178,34 +223,46 @@ func (e *Edge) Close() {
 	}
 }
 
-// ready answers 200 only when every service reports SERVING.
+// ready answers 200 only when every service of every backend reports
+// SERVING. The backends are asked concurrently.
 func (e *Edge) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	type result struct {
+		Backend string `json:"backend"`
 		Service string `json:"service"`
 		Status  string `json:"status"`
 	}
-	results := []result{}
-	ready := true
+	var results [][]result
+	var wg sync.WaitGroup
 	for _, b := range e.backends {
-		for _, service := range b.services {
-			res, err := grpc_health_v1.NewHealthClient(b.conn).Check(ctx, &grpc_health_v1.HealthCheckRequest{Service: service})
-			st := "UNAVAILABLE"
-			if err == nil {
-				st = res.GetStatus().String()
+		out := make([]result, len(b.services))
+		results = append(results, out)
+		wg.Go(func() {
+			client := grpc_health_v1.NewHealthClient(b.conn)
+			for i, service := range b.services {
+				st := "UNAVAILABLE"
+				if res, err := client.Check(ctx, &grpc_health_v1.HealthCheckRequest{Service: service}); err == nil {
+					st = res.GetStatus().String()
+				}
+				out[i] = result{Backend: b.name, Service: service, Status: st}
 			}
-			if st != grpc_health_v1.HealthCheckResponse_SERVING.String() {
-				ready = false
-			}
-			results = append(results, result{Service: service, Status: st})
+		})
+	}
+	wg.Wait()
+	all := []result{}
+	ready := true
+	for _, rs := range results {
+		for _, res := range rs {
+			ready = ready && res.Status == grpc_health_v1.HealthCheckResponse_SERVING.String()
+			all = append(all, res)
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	if !ready {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
-	_ = jsonEncode(w, map[string]any{"ready": ready, "services": results})
+	_ = jsonEncode(w, map[string]any{"ready": ready, "services": all})
 }
 
 // incomingHeader decides which HTTP headers reach the services as gRPC

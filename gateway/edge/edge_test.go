@@ -51,11 +51,17 @@ func TestIncomingHeadersOnlyPassTheAllowlist(t *testing.T) {
 func TestRouteOfHidesOfficeAndRecordIDs(t *testing.T) {
 	t.Parallel()
 	for path, want := range map[string]string{
-		"/v1/offices/mumbai/survivors/abc123":           "/v1/offices/{office}/survivors/{id}",
-		"/v1/offices/mumbai/survivors":                  "/v1/offices/{office}/survivors",
-		"/v1/offices/kolkata/locations/xyz:investigate": "/v1/offices/{office}/locations/{id}:investigate",
-		"/v1/offices/-/operations":                      "/v1/offices/{office}/operations",
-		"/openapi.json":                                 "/openapi.json",
+		"/v1/offices/mumbai/survivors/abc123":                  "/v1/offices/{office}/survivors/{id}",
+		"/v1/offices/mumbai/survivors":                         "/v1/offices/{office}/survivors",
+		"/v1/offices/kolkata/locations/xyz:investigate":        "/v1/offices/{office}/locations/{id}:investigate",
+		"/v1/offices/-/operations":                             "/v1/offices/{office}/operations",
+		"/v1/offices/mumbai/cases/c1/accused/a1:recordVerdict": "/v1/offices/{office}/cases/{id}/accused/{id}:recordVerdict",
+		"/v1/offices/mumbai/cases/c1/witnesses":                "/v1/offices/{office}/cases/{id}/witnesses",
+		"/v1/offices/mumbai/cases/c1:advanceStage":             "/v1/offices/{office}/cases/{id}:advanceStage",
+		"/v1/offices/mumbai/hearingCalendar":                   "/v1/offices/{office}/hearingCalendar",
+		"/v1/offices/mumbai":                                   "/v1/offices/{office}",
+		"/v1/metrics":                                          "/v1/metrics",
+		"/openapi.json":                                        "/openapi.json",
 	} {
 		r := httptest.NewRequest("GET", path, nil)
 		if got := routeOf(r); got != want {

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 
+	prosecutionv1 "github.com/justiceops/justice/proto/gen/go/justice/prosecution/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
 	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/errs"
@@ -32,6 +33,16 @@ func checkEtag(etag string) error {
 		errs.Aborted(reasonETagMismatch, "the record has changed since the given etag was read")).Err()
 }
 
+// answer is how the fakes answer a call that takes an etag: resp, unless
+// the etag is stale.
+func answer[T any](etag string, resp T) (T, error) {
+	if err := checkEtag(etag); err != nil {
+		var zero T
+		return zero, err
+	}
+	return resp, nil
+}
+
 func (f *fakeRescue) record(req proto.Message) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -45,26 +56,17 @@ func (f *fakeRescue) CreateSurvivor(_ context.Context, req *rescuev1.CreateSurvi
 
 func (f *fakeRescue) UpdateSurvivor(_ context.Context, req *rescuev1.UpdateSurvivorRequest) (*rescuev1.Survivor, error) {
 	f.record(req)
-	if err := checkEtag(req.GetSurvivor().GetEtag()); err != nil {
-		return nil, err
-	}
-	return &rescuev1.Survivor{Name: req.GetSurvivor().GetName(), Pseudonym: req.GetSurvivor().GetPseudonym(), Etag: "e-next"}, nil
+	return answer(req.GetSurvivor().GetEtag(), &rescuev1.Survivor{Name: req.GetSurvivor().GetName(), Pseudonym: req.GetSurvivor().GetPseudonym(), Etag: "e-next"})
 }
 
 func (f *fakeRescue) InvestigateLocation(_ context.Context, req *rescuev1.InvestigateLocationRequest) (*rescuev1.Location, error) {
 	f.record(req)
-	if err := checkEtag(req.GetEtag()); err != nil {
-		return nil, err
-	}
-	return &rescuev1.Location{Name: req.GetName(), Etag: "e-next"}, nil
+	return answer(req.GetEtag(), &rescuev1.Location{Name: req.GetName(), Etag: "e-next"})
 }
 
 func (f *fakeRescue) DeleteLocation(_ context.Context, req *rescuev1.DeleteLocationRequest) (*emptypb.Empty, error) {
 	f.record(req)
-	if err := checkEtag(req.GetEtag()); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return answer(req.GetEtag(), &emptypb.Empty{})
 }
 
 // lastRequest is the last request the fake service got, or nil.
@@ -345,6 +347,29 @@ func TestRouteTableKnowsWhichRoutesTakeTheHeaders(t *testing.T) {
 		rescuev1.RescueService_DeleteOperation_FullMethodName:       {etag: true},
 		rescuev1.RescueService_GetSurvivor_FullMethodName:           {},
 		rescuev1.RescueService_ListLocations_FullMethodName:         {},
+		// Prosecution's routes follow the same rules.
+		prosecutionv1.ProsecutionService_CreateCase_FullMethodName:           {requestID: true, created: true},
+		prosecutionv1.ProsecutionService_CreateAccused_FullMethodName:        {requestID: true, created: true},
+		prosecutionv1.ProsecutionService_CreateHearing_FullMethodName:        {requestID: true, created: true},
+		prosecutionv1.ProsecutionService_CreateWitness_FullMethodName:        {requestID: true, created: true},
+		prosecutionv1.ProsecutionService_CreateCompensation_FullMethodName:   {requestID: true, created: true},
+		prosecutionv1.ProsecutionService_AdvanceCaseStage_FullMethodName:     {requestID: true, etag: true},
+		prosecutionv1.ProsecutionService_CorrectCaseStage_FullMethodName:     {requestID: true, etag: true},
+		prosecutionv1.ProsecutionService_LinkCaseReference_FullMethodName:    {requestID: true, etag: true},
+		prosecutionv1.ProsecutionService_UnlinkCaseReference_FullMethodName:  {requestID: true, etag: true},
+		prosecutionv1.ProsecutionService_ChangeAccusedCustody_FullMethodName: {requestID: true, etag: true},
+		prosecutionv1.ProsecutionService_RecordBailEvent_FullMethodName:      {requestID: true, etag: true},
+		prosecutionv1.ProsecutionService_RecordVerdict_FullMethodName:        {requestID: true, etag: true},
+		prosecutionv1.ProsecutionService_UpdateCase_FullMethodName:           {etag: true},
+		prosecutionv1.ProsecutionService_UpdateAccused_FullMethodName:        {etag: true},
+		prosecutionv1.ProsecutionService_UpdateHearing_FullMethodName:        {etag: true},
+		prosecutionv1.ProsecutionService_UpdateWitness_FullMethodName:        {etag: true},
+		prosecutionv1.ProsecutionService_UpdateCompensation_FullMethodName:   {etag: true},
+		prosecutionv1.ProsecutionService_DeleteHearing_FullMethodName:        {etag: true},
+		prosecutionv1.ProsecutionService_DeleteWitness_FullMethodName:        {etag: true},
+		prosecutionv1.ProsecutionService_GetCase_FullMethodName:              {},
+		prosecutionv1.ProsecutionService_ListAccused_FullMethodName:          {},
+		prosecutionv1.ProsecutionService_QueryHearingCalendar_FullMethodName: {},
 	} {
 		rt := table[method]
 		if rt == nil {
@@ -357,5 +382,12 @@ func TestRouteTableKnowsWhichRoutesTakeTheHeaders(t *testing.T) {
 	}
 	if p := table[rescuev1.RescueService_EraseSurvivorIdentity_FullMethodName].pattern; p != "/v1/offices/*/survivors/*:eraseIdentity" {
 		t.Errorf("EraseSurvivorIdentity pattern = %s", p)
+	}
+	// Every prosecution method is routed.
+	methods := prosecutionv1.File_justice_prosecution_v1_prosecution_service_proto.Services().ByName("ProsecutionService").Methods()
+	for i := range methods.Len() {
+		if name := "/justice.prosecution.v1.ProsecutionService/" + string(methods.Get(i).Name()); table[name] == nil {
+			t.Errorf("no route for %s", name)
+		}
 	}
 }

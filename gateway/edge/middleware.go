@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -85,26 +84,30 @@ func accessLog(next http.Handler, logger *slog.Logger) http.Handler {
 	})
 }
 
-// idSegmentRE matches the id segments of resource paths, which the route
-// template replaces with placeholders.
-var idSegmentRE = regexp.MustCompile(`^(/v1/offices/)([^/]+)(/[^/]+/)([^/:]+)`)
-
 // routeOf returns the request path with office and record ids replaced by
-// placeholders, e.g. /v1/offices/{office}/survivors/{id}: a low-cardinality
-// span name and log field that does not pin a record.
+// placeholders, e.g. /v1/offices/{office}/cases/{id}/accused/{id}:recordVerdict:
+// a low-cardinality span name and log field that does not pin a record.
+// Under /v1/offices/ the segments alternate collection and id at every
+// depth; a custom verb stays.
 func routeOf(r *http.Request) string {
 	p := r.URL.Path
-	if m := idSegmentRE.FindStringSubmatchIndex(p); m != nil {
-		return p[:m[4]] + "{office}" + p[m[5]:m[8]] + "{id}" + p[m[9]:]
+	rest, ok := strings.CutPrefix(p, "/v1/offices/")
+	if !ok {
+		return p
 	}
-	if strings.HasPrefix(p, "/v1/offices/") {
-		rest := strings.TrimPrefix(p, "/v1/offices/")
-		if i := strings.IndexByte(rest, '/'); i >= 0 {
-			return "/v1/offices/{office}" + rest[i:]
+	segs := strings.Split(rest, "/")
+	for i := 0; i < len(segs); i += 2 {
+		placeholder := "{id}"
+		if i == 0 {
+			placeholder = "{office}"
 		}
-		return "/v1/offices/{office}"
+		verb := ""
+		if j := strings.IndexByte(segs[i], ':'); j >= 0 && i == len(segs)-1 {
+			verb = segs[i][j:]
+		}
+		segs[i] = placeholder + verb
 	}
-	return p
+	return "/v1/offices/" + strings.Join(segs, "/")
 }
 
 // limitBody caps request bodies at limit bytes, answering 413 above it. The

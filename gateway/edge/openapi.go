@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	justiceproto "github.com/justiceops/justice/proto"
+	auditv1 "github.com/justiceops/justice/proto/gen/go/justice/audit/v1"
 	"github.com/justiceops/justice/services/platform/grpcserver"
 )
 
@@ -53,7 +54,8 @@ func MergedOpenAPI() ([]byte, error) {
 		"info": obj{
 			"title":   "Justice operations API",
 			"version": "v1",
-			"description": "REST edge of the justice operations backend: rescue today; prosecution, aftercare and training as they arrive. " +
+			"description": "REST edge of the justice operations backend: rescue (locations, operations, survivors) and prosecution (cases, accused, hearings, victim-witnesses, compensation), " +
+				"their merged audit log and the cross-office metrics; aftercare and training as they arrive. " +
 				"Every error is a JSON object {code, status, message, details} (definition Error). " +
 				"Send Idempotency-Key on creates and transitions to make retries safe, and If-Match with the ETag you read to change a record only if nobody else did (412 otherwise).",
 		},
@@ -131,6 +133,15 @@ func MergedOpenAPI() ([]byte, error) {
 				}
 			}
 		}
+	}
+
+	// The paths' variables are named as the resource patterns name them.
+	vars, err := resourceVariables(servedServices())
+	if err != nil {
+		return nil, fmt.Errorf("edge.MergedOpenAPI: %w", err)
+	}
+	if err := renamePathParameters(paths, vars); err != nil {
+		return nil, fmt.Errorf("edge.MergedOpenAPI: %w", err)
 	}
 
 	described := map[string]bool{}
@@ -281,9 +292,19 @@ func generatedDocuments() ([]generatedDocument, error) {
 	return docs, nil
 }
 
+// mergedAuditDescription says what the edge makes of the audit log route,
+// which every service serves for its own records.
+const mergedAuditDescription = "Served by the edge: the audit logs of every service (rescue, prosecution) merged, newest first, " +
+	"then by entry id; each service is asked with your token, filter and page_size and applies its own access rules. " +
+	"next_page_token is the edge's own (bound to the parent and filter). " +
+	"If one service's audit log fails, the whole call fails with its status, the message naming the service: the log is never silently partial."
+
 // describeOperation adds to a generated operation what the edge does: the
 // header parameters, the success status and headers, and the error responses.
 func describeOperation(op obj, rt *route) error {
+	if rt.fullMethod == auditv1.AuditService_ListAuditEntries_FullMethodName {
+		op["description"] = mergedAuditDescription
+	}
 	params, _ := op["parameters"].([]any)
 	hasBody := false
 	for _, p := range params {
@@ -469,7 +490,8 @@ func edgeDefinitions() obj {
 				"services": obj{"type": "array", "items": obj{
 					"type": "object",
 					"properties": obj{
-						"service": obj{"type": "string", "description": "A gRPC service, e.g. justice.rescue.v1.RescueService."},
+						"backend": obj{"type": "string", "description": "The backend serving it: rescue or prosecution."},
+						"service": obj{"type": "string", "description": "A gRPC service, e.g. justice.rescue.v1.RescueService; each backend also serves justice.audit.v1.AuditService and justice.metrics.v1.MetricsSourceService."},
 						"status":  obj{"type": "string", "description": "SERVING, NOT_SERVING, UNKNOWN, SERVICE_UNKNOWN or UNAVAILABLE (no answer)."},
 					},
 				}},

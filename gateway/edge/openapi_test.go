@@ -10,6 +10,10 @@ import (
 	"github.com/go-openapi/loads"
 	"github.com/go-openapi/strfmt"
 	"github.com/go-openapi/validate"
+	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
 // TestMergedOpenAPIIsAValidSwagger2Document validates /openapi.json against
@@ -96,6 +100,7 @@ func TestMergedOpenAPIDescribesEveryRoute(t *testing.T) {
 		"/v1/offices/{office}/survivors/{survivor}:eraseIdentity", "/v1/offices/{office}/survivors/{survivor}:findDuplicates",
 		"/v1/offices/{office}/locations/{location}:investigate", "/v1/offices/{office}/operations/{operation}:conduct",
 		"/v1/offices/{office}/auditEntries", "/healthz", "/readyz", "/openapi.json",
+		"/v1/offices/{office}/cases", "/v1/offices/{office}/cases/{case}/accused", "/v1/offices/{office}/cases/{case}/witnesses/{witness}",
 	} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("OpenAPI lacks path %s", p)
@@ -145,8 +150,10 @@ func TestMergedOpenAPIDescribesEveryRoute(t *testing.T) {
 	if len(doc.Security) != 1 || doc.Security[0]["bearer"] == nil {
 		t.Errorf("OpenAPI does not require the bearer token: %v", doc.Security)
 	}
-	if _, ok := doc.Definitions["v1Survivor"]; !ok {
-		t.Error("OpenAPI lacks the Survivor definition")
+	for _, def := range []string{"v1Survivor", "v1Case", "v1Accused", "v1Witness", "v1Hearing", "v1Compensation"} {
+		if _, ok := doc.Definitions[def]; !ok {
+			t.Errorf("OpenAPI lacks the %s definition", def)
+		}
 	}
 	if _, ok := doc.Definitions["rpcStatus"]; ok {
 		t.Error("OpenAPI still has google.rpc.Status, which the edge never answers")
@@ -273,5 +280,99 @@ func TestOpenAPIIsServedWithoutAToken(t *testing.T) {
 	}
 	if r.raw != string(want) {
 		t.Error("/openapi.json is not MergedOpenAPI()")
+	}
+}
+
+// Every path variable of the document is the variable its resource pattern
+// declares (google.api.resource), e.g. {witness} after witnesses/, never a
+// generator's guess at the singular ({witnesse}); the operations' path
+// parameters carry the same names.
+func TestPathParametersAreTheResourcePatternsVariables(t *testing.T) {
+	t.Parallel()
+	// The patterns of every registered justice.* message, read here from the
+	// registry on their own: "offices/cases/witnesses" -> "witness".
+	declared := map[string]string{}
+	protoregistry.GlobalFiles.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
+		if !strings.HasPrefix(string(fd.Package()), "justice.") {
+			return true
+		}
+		msgs := fd.Messages()
+		for i := range msgs.Len() {
+			res, _ := proto.GetExtension(msgs.Get(i).Options(), annotations.E_Resource).(*annotations.ResourceDescriptor)
+			for _, pattern := range res.GetPattern() {
+				segs := strings.Split(pattern, "/")
+				var collection []string
+				for _, seg := range segs {
+					if strings.HasPrefix(seg, "{") {
+						declared[strings.Join(collection, "/")] = strings.Trim(seg, "{}")
+					} else {
+						collection = append(collection, seg)
+					}
+				}
+			}
+		}
+		return true
+	})
+	if declared["offices/cases/witnesses"] != "witness" || declared["offices/survivors"] != "survivor" {
+		t.Fatalf("resource patterns read: %v", declared)
+	}
+
+	doc := loadDoc(t)
+	for path, ops := range doc.Paths {
+		if !strings.HasPrefix(path, "/v1/") {
+			continue
+		}
+		trimmed, _, _ := strings.Cut(strings.TrimPrefix(path, "/v1/"), ":")
+		var collection, vars []string
+		for _, seg := range strings.Split(trimmed, "/") {
+			if !strings.HasPrefix(seg, "{") {
+				collection = append(collection, seg)
+				continue
+			}
+			name := strings.Trim(seg, "{}")
+			vars = append(vars, name)
+			want, ok := declared[strings.Join(collection, "/")]
+			if !ok {
+				t.Errorf("%s: {%s} follows %s, which no resource pattern declares", path, name, strings.Join(collection, "/"))
+			} else if name != want {
+				t.Errorf("%s: {%s}, but the resource pattern says {%s}", path, name, want)
+			}
+		}
+		for verb, op := range ops {
+			var params []string
+			for _, p := range op.Parameters {
+				if p["in"] == "path" {
+					params = append(params, p["name"].(string))
+				}
+			}
+			if strings.Join(params, ",") != strings.Join(vars, ",") {
+				t.Errorf("%s %s: path parameters %v, the path's variables %v", verb, path, params, vars)
+			}
+		}
+	}
+	for _, p := range []string{
+		"/v1/offices/{office}/cases/{case}/witnesses/{witness}", "/v1/offices/{office}/cases/{case}/accused/{accused}:recordVerdict",
+		"/v1/offices/{office}/cases/{case}/compensations/{compensation}", "/v1/offices/{office}/cases/{case}/hearings/{hearing}",
+		"/v1/offices/{office}/cases/{case}:advanceStage", "/v1/offices/{office}/hearingCalendar",
+	} {
+		if _, ok := doc.Paths[p]; !ok {
+			t.Errorf("OpenAPI lacks path %s", p)
+		}
+	}
+	raw, err := MergedOpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "{witnesse}") || strings.Contains(string(raw), `"witnesse"`) {
+		t.Error("the document still names a witnesse")
+	}
+}
+
+// The document describes prosecution as served, not as arriving.
+func TestOpenAPIDescriptionCoversProsecution(t *testing.T) {
+	t.Parallel()
+	desc, _ := loadDoc(t).Info["description"].(string)
+	if !strings.Contains(desc, "prosecution (cases") || strings.Contains(desc, "prosecution, aftercare and training as they arrive") {
+		t.Errorf("description = %q", desc)
 	}
 }

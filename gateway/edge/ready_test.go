@@ -7,19 +7,24 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	auditv1 "github.com/justiceops/justice/proto/gen/go/justice/audit/v1"
+	metricsv1 "github.com/justiceops/justice/proto/gen/go/justice/metrics/v1"
+	prosecutionv1 "github.com/justiceops/justice/proto/gen/go/justice/prosecution/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
 	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/grpcserver"
 )
 
 // rescueServer is a platform gRPC server standing in for rescue: the
-// health service with rescue's and audit's statuses, and the fake services.
+// health service with rescue's, audit's and metrics' statuses, and the fake
+// services.
 type rescueServer struct {
 	srv    *grpcserver.Server
 	cancel context.CancelFunc
@@ -33,7 +38,9 @@ func startRescueServer(t *testing.T, addr string) (*rescueServer, string) {
 	srv := grpcserver.New(grpcserver.Config{Addr: addr, ShutdownTimeout: time.Second}, logger, "rescue.justice.example")
 	rescuev1.RegisterRescueServiceServer(srv.GRPC(), &fakeRescue{})
 	auditv1.RegisterAuditServiceServer(srv.GRPC(), &fakeAudit{})
-	for _, name := range []string{rescuev1.RescueService_ServiceDesc.ServiceName, auditv1.AuditService_ServiceDesc.ServiceName} {
+	metricsv1.RegisterMetricsSourceServiceServer(srv.GRPC(), rescueMetrics())
+	for _, name := range []string{rescuev1.RescueService_ServiceDesc.ServiceName, auditv1.AuditService_ServiceDesc.ServiceName,
+		metricsv1.MetricsSourceService_ServiceDesc.ServiceName} {
 		srv.Health().SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	lis, err := srv.Listen()
@@ -59,7 +66,7 @@ func (rs *rescueServer) stop() {
 
 type readiness struct {
 	Ready    bool
-	Services []struct{ Service, Status string }
+	Services []struct{ Backend, Service, Status string }
 }
 
 func getReady(t *testing.T, url string) (int, readiness) {
@@ -99,7 +106,9 @@ func TestReadinessFollowsTheServices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{HTTPAddr: "127.0.0.1:0", RescueAddr: addr, MaxBodyBytes: 1 << 20, RequestTimeout: 5 * time.Second,
+	prosecutionAddr, prosecution := startBackend(t, func(*grpc.Server) {}, prosecutionv1.ProsecutionService_ServiceDesc.ServiceName,
+		auditv1.AuditService_ServiceDesc.ServiceName, metricsv1.MetricsSourceService_ServiceDesc.ServiceName)
+	cfg := Config{HTTPAddr: "127.0.0.1:0", RescueAddr: addr, ProsecutionAddr: prosecutionAddr, MaxBodyBytes: 1 << 20, RequestTimeout: 5 * time.Second,
 		ShutdownTimeout: time.Second, Auth: issuer.Config(), RateLimit: generousLimit}
 	e, err := New(context.Background(), cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
@@ -110,14 +119,31 @@ func TestReadinessFollowsTheServices(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	body := waitReady(t, srv.URL, http.StatusOK)
-	if !body.Ready || len(body.Services) != 2 {
-		t.Errorf("ready: %+v", body)
-	}
+	var got []string
 	for _, s := range body.Services {
-		if s.Status != "SERVING" {
-			t.Errorf("%s is %s", s.Service, s.Status)
-		}
+		got = append(got, s.Backend+" "+s.Service+" "+s.Status)
 	}
+	want := []string{
+		"rescue justice.rescue.v1.RescueService SERVING",
+		"rescue justice.audit.v1.AuditService SERVING",
+		"rescue justice.metrics.v1.MetricsSourceService SERVING",
+		"prosecution justice.prosecution.v1.ProsecutionService SERVING",
+		"prosecution justice.audit.v1.AuditService SERVING",
+		"prosecution justice.metrics.v1.MetricsSourceService SERVING",
+	}
+	if !body.Ready || !slices.Equal(got, want) {
+		t.Errorf("ready: %v\nwant %v", got, want)
+	}
+
+	// A service of the other backend stops serving: not ready, and the
+	// answer says which.
+	prosecution.SetServingStatus(auditv1.AuditService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_NOT_SERVING)
+	body = waitReady(t, srv.URL, http.StatusServiceUnavailable)
+	if body.Ready || body.Services[4].Backend != "prosecution" || body.Services[4].Status != "NOT_SERVING" || body.Services[1].Status != "SERVING" {
+		t.Errorf("prosecution's audit log NOT_SERVING: %+v", body)
+	}
+	prosecution.SetServingStatus(auditv1.AuditService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
+	waitReady(t, srv.URL, http.StatusOK)
 
 	// One service of the server stops serving: not ready.
 	rs.srv.Health().SetServingStatus(auditv1.AuditService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_NOT_SERVING)
@@ -132,8 +158,8 @@ func TestReadinessFollowsTheServices(t *testing.T) {
 	rs.stop()
 	body = waitReady(t, srv.URL, http.StatusServiceUnavailable)
 	for _, s := range body.Services {
-		if s.Status == "SERVING" {
-			t.Errorf("after the stop, %s is still %s", s.Service, s.Status)
+		if (s.Status == "SERVING") != (s.Backend == "prosecution") {
+			t.Errorf("after rescue's stop, %s's %s is %s", s.Backend, s.Service, s.Status)
 		}
 	}
 	if res, err := http.Get(srv.URL + "/healthz"); err != nil || res.StatusCode != http.StatusOK {

@@ -13,6 +13,7 @@ import (
 
 	auditv1 "github.com/justiceops/justice/proto/gen/go/justice/audit/v1"
 	insightsv1 "github.com/justiceops/justice/proto/gen/go/justice/insights/v1"
+	prosecutionv1 "github.com/justiceops/justice/proto/gen/go/justice/prosecution/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
 )
 
@@ -22,6 +23,7 @@ import (
 func servedServices() []protoreflect.ServiceDescriptor {
 	return []protoreflect.ServiceDescriptor{
 		rescuev1.File_justice_rescue_v1_rescue_service_proto.Services().ByName("RescueService"),
+		prosecutionv1.File_justice_prosecution_v1_prosecution_service_proto.Services().ByName("ProsecutionService"),
 		auditv1.File_justice_audit_v1_audit_proto.Services().ByName("AuditService"),
 		insightsv1.File_justice_insights_v1_insights_proto.Services().ByName("InsightsService"),
 	}

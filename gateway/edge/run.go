@@ -76,7 +76,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("edge.Run: listen on GATEWAY_GRPC_ADDR %s: %w", cfg.GRPCAddr, err)
 	}
 	logger.InfoContext(ctx, "gateway listening", slog.String("http", "http://"+lis.Addr().String()),
-		slog.String("grpc", glis.Addr().String()), slog.String("rescue", cfg.RescueAddr))
+		slog.String("grpc", glis.Addr().String()), slog.String("rescue", cfg.RescueAddr), slog.String("prosecution", cfg.ProsecutionAddr))
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

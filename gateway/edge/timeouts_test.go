@@ -93,7 +93,7 @@ func TestTheFirstMatchingRouteTimeoutApplies(t *testing.T) {
 
 func TestConfigNamesHTTPRouteTimeouts(t *testing.T) {
 	t.Parallel()
-	cfg := Config{HTTPAddr: "127.0.0.1:8080", GRPCAddr: "127.0.0.1:9090", RescueAddr: "127.0.0.1:9001", MaxBodyBytes: 1 << 20,
+	cfg := Config{HTTPAddr: "127.0.0.1:8080", GRPCAddr: "127.0.0.1:9090", RescueAddr: "127.0.0.1:9001", ProsecutionAddr: "127.0.0.1:9002", MaxBodyBytes: 1 << 20,
 		RequestTimeout: 15 * time.Second, ShutdownTimeout: 15 * time.Second, RouteTimeouts: "GET /v1/nowhere=5s"}
 	err := cfg.Validate()
 	if err == nil || !strings.HasPrefix(err.Error(), `HTTP_ROUTE_TIMEOUTS="GET /v1/nowhere=5s": `) {

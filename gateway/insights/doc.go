@@ -33,14 +33,18 @@
 // Grpc-Metadata-* headers) into the incoming metadata under "authorization".
 // The sources' client connections must therefore not carry per-RPC
 // credentials of their own: a second authorization value is refused by the
-// services.
+// services. (The forwarding is the gateway's internal package forward,
+// which the merged audit log shares.)
 //
 // # Metric semantics
 //
 // Sources report monthly counter values: the sum of the counters' deltas for
-// an office, metric and month (package counters). Most metrics are flows
-// (survivors_rescued, operations_conducted, convictions, ...): a period's
-// value is the sum of its months. survivors_in_aftercare is a stock: its
+// an office, metric and month (package counters). The rescue source provides
+// survivors_rescued, minors_rescued and operations_conducted; the
+// prosecution source criminals_restrained (accused first taken into custody,
+// each person once per case), convictions, acquittals and
+// cases_charge_sheeted (cases whose chargesheet was filed). Most metrics are
+// flows (all of those): a period's value is the sum of its months. survivors_in_aftercare is a stock: its
 // monthly values are net changes (+1 when an enrollment becomes ACTIVE, -1
 // when it leaves ACTIVE), and a period's value is the running total at the
 // end of the period, i.e. the sum of every month up to the period's last
@@ -48,20 +52,22 @@
 // Any other name a source provides is treated as a flow.
 //
 // conviction_rate is derived: convictions / (convictions + acquittals) of
-// the period, as a whole percentage (0 to 100, rounded half up; 0 when the
-// period has no verdict). It is served only when both convictions and
-// acquittals are available, i.e. once a source providing them (the
-// prosecution service, added after rescue) is registered and answers; until
-// then it is listed among the missing metrics of the source expected to
-// provide them, or is an unknown metric when no registered source is
-// expected to.
+// the period, as a whole percentage (0 to 100, rounded half up). A period
+// without a verdict (no conviction and no acquittal) has no rate: its
+// conviction_rate cell is left out of the answer, so that a 0 always means
+// that every verdict was an acquittal. It is served only when both
+// convictions and acquittals are available, i.e. when a source providing
+// them (the prosecution service) answers; otherwise it is listed among the
+// missing metrics of the source expected to provide them, or is an unknown
+// metric when no registered source is expected to.
 //
 // Periods are calendar months ("2024-03"), quarters ("2024-Q1"), years
 // ("2024") or the whole range ("total"), clipped to [from, to]: with from
 // 2024-02 the first quarter covers February and March only. Every office x
 // period x metric requested gets a value, zeros included, so that "0" reads
 // as zero and not as missing data; the only cells left out are those of
-// metrics no answering source provides (see the sources' statuses). When
+// metrics no answering source provides (see the sources' statuses) and the
+// conviction_rate of periods without a verdict. When
 // from is empty it is the earliest month any source returned a value for,
 // among the requested offices; when to is empty it is the current month in
 // the latest of those offices' time zones.
@@ -85,5 +91,6 @@
 // ListMilestones derives, per office, from all-time monthly values: the
 // first survivor rescued, every 100th survivor rescued (the month the
 // running total reached 100, 200, ...), the first operation conducted and,
-// when a source provides convictions, the first conviction.
+// from the prosecution source's convictions, the first conviction (the
+// first month with a conviction).
 package insights

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/justiceops/justice/gateway/internal/forward"
 	insightsv1 "github.com/justiceops/justice/proto/gen/go/justice/insights/v1"
 	metricsv1 "github.com/justiceops/justice/proto/gen/go/justice/metrics/v1"
 	"github.com/justiceops/justice/services/platform/logging"
@@ -36,7 +37,7 @@ func (a answer) ok() bool { return a.state == insightsv1.SourceState_SOURCE_STAT
 // order the sources were registered.
 func (s *Server) fanOut(ctx context.Context, token string, req *metricsv1.QueryMetricsRequest) []answer {
 	out := make([]answer, len(s.sources))
-	ctx = withOutgoingToken(ctx, token)
+	ctx = forward.Outgoing(ctx, token)
 	var wg sync.WaitGroup
 	for i, src := range s.sources {
 		wg.Go(func() { out[i] = s.ask(ctx, src, req) })

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/justiceops/justice/gateway/internal/forward"
 	insightsv1 "github.com/justiceops/justice/proto/gen/go/justice/insights/v1"
 	metricsv1 "github.com/justiceops/justice/proto/gen/go/justice/metrics/v1"
 	"github.com/justiceops/justice/services/platform/errs"
@@ -43,7 +44,7 @@ func (s *Server) getMetrics(ctx context.Context, req *insightsv1.GetMetricsReque
 		// The caller holds no office: nothing to report, nobody to ask.
 		return resp, nil
 	}
-	token, err := callerToken(ctx)
+	token, err := forward.CallerToken(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("insights.GetMetrics: %w", err)
 	}
@@ -100,7 +101,9 @@ func (s *Server) getMetrics(ctx context.Context, req *insightsv1.GetMetricsReque
 		}
 		for _, per := range ps {
 			for _, metric := range answerable {
-				resp.Values = append(resp.Values, s.cell(o, per, metric, get, k))
+				if v, ok := s.cell(o, per, metric, get, k); ok {
+					resp.Values = append(resp.Values, v)
+				}
 			}
 		}
 	}
@@ -108,9 +111,10 @@ func (s *Server) getMetrics(ctx context.Context, req *insightsv1.GetMetricsReque
 }
 
 // cell computes one value: a flow's sum over the period, a stock's level at
-// its end, or a derived rate; suppressed when 0 < count < k.
-func (s *Server) cell(office string, per period, metric string, get func(string) series, k int) *insightsv1.MetricValue {
-	v := &insightsv1.MetricValue{Office: office, Period: per.label, Metric: metric}
+// its end, or a derived rate; suppressed when 0 < count < k. ok is false
+// for a conviction_rate of a period without a verdict, which has no value.
+func (s *Server) cell(office string, per period, metric string, get func(string) series, k int) (v *insightsv1.MetricValue, ok bool) {
+	v = &insightsv1.MetricValue{Office: office, Period: per.label, Metric: metric}
 	count := func(name string) int64 {
 		if stockMetrics[name] {
 			return get(name).upTo(per.end)
@@ -121,20 +125,23 @@ func (s *Server) cell(office string, per period, metric string, get func(string)
 	switch metric {
 	case MetricConvictionRate:
 		c, a := count(MetricConvictions), count(MetricAcquittals)
+		if c+a <= 0 {
+			return nil, false
+		}
 		if small(c) || small(a) {
 			v.Suppressed = true
-			return v
+			return v, true
 		}
 		v.Value = percent(c, c+a)
 	default:
 		n := count(metric)
 		if small(n) {
 			v.Suppressed = true
-			return v
+			return v, true
 		}
 		v.Value = n
 	}
-	return v
+	return v, true
 }
 
 // percent returns part/whole as a whole percentage rounded half up; 0 when

@@ -2,7 +2,6 @@ package insights_test
 
 import (
 	"context"
-	"net"
 	"slices"
 	"sync"
 	"testing"
@@ -14,10 +13,10 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/justiceops/justice/gateway/insights"
+	"github.com/justiceops/justice/gateway/internal/grpctest"
 	insightsv1 "github.com/justiceops/justice/proto/gen/go/justice/insights/v1"
 	metricsv1 "github.com/justiceops/justice/proto/gen/go/justice/metrics/v1"
 	"github.com/justiceops/justice/services/platform/auth"
-	"github.com/justiceops/justice/services/platform/grpcclient"
 	"github.com/justiceops/justice/services/platform/identity"
 	"github.com/justiceops/justice/services/platform/office"
 )
@@ -97,21 +96,7 @@ type running struct {
 // through the platform's grpcclient; both stop when the test ends.
 func serve(t *testing.T, name string, fake *fakeSource) *running {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	srv := grpc.NewServer()
-	metricsv1.RegisterMetricsSourceServiceServer(srv, fake)
-	go func() { _ = srv.Serve(lis) }()
-	conn, err := grpcclient.Dial(lis.Addr().String())
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = conn.Close()
-		srv.Stop()
-	})
+	srv, conn := grpctest.Serve(t, func(s *grpc.Server) { metricsv1.RegisterMetricsSourceServiceServer(s, fake) })
 	return &running{fake: fake, server: srv, source: insights.Source{
 		Name: name, Client: metricsv1.NewMetricsSourceServiceClient(conn),
 	}}
@@ -147,13 +132,17 @@ func rescueFake() *fakeSource {
 func prosecutionFake() *fakeSource {
 	return &fakeSource{
 		token:    testToken,
-		provided: []string{"acquittals", "convictions", "criminals_restrained"},
+		provided: []string{"acquittals", "cases_charge_sheeted", "convictions", "criminals_restrained"},
 		values: []*metricsv1.MonthlyValue{
 			mv("mumbai", "convictions", "2024-06", 3),
 			mv("mumbai", "convictions", "2024-09", 1),
 			mv("mumbai", "acquittals", "2024-06", 1),
+			mv("mumbai", "acquittals", "2024-11", 2),
+			mv("mumbai", "cases_charge_sheeted", "2024-03", 2),
+			mv("mumbai", "criminals_restrained", "2024-02", 4),
 			mv("kolkata", "convictions", "2024-10", 2),
 			mv("kolkata", "acquittals", "2024-10", 2),
+			mv("kolkata", "cases_charge_sheeted", "2024-05", 1),
 		},
 	}
 }

@@ -14,13 +14,18 @@ const (
 	MetricMinorsRescued = "minors_rescued"
 	// MetricOperationsConducted: operations that reached CONDUCTED in the period.
 	MetricOperationsConducted = "operations_conducted"
-	// MetricCriminalsRestrained: accused first taken into custody in the period, once per case.
+	// MetricCriminalsRestrained: accused first taken into custody in the
+	// period, each person once per case.
 	MetricCriminalsRestrained = "criminals_restrained"
 	// MetricConvictions: accused convicted in the period.
 	MetricConvictions = "convictions"
 	// MetricAcquittals: accused acquitted in the period.
 	MetricAcquittals = "acquittals"
-	// MetricConvictionRate (derived): convictions / (convictions + acquittals), in whole percent.
+	// MetricCasesChargeSheeted: cases whose chargesheet was filed in the period.
+	MetricCasesChargeSheeted = "cases_charge_sheeted"
+	// MetricConvictionRate (derived): convictions / (convictions +
+	// acquittals) of the period, in whole percent (0 to 100, rounded half
+	// up); no value for a period without a verdict.
 	MetricConvictionRate = "conviction_rate"
 	// MetricSurvivorsInAftercare (stock): enrollments ACTIVE at the end of the period.
 	MetricSurvivorsInAftercare = "survivors_in_aftercare"
@@ -36,7 +41,7 @@ const (
 // it), and it is the list of accepted names when every source failed.
 var sourceCatalog = map[string][]string{
 	"rescue":      {MetricSurvivorsRescued, MetricMinorsRescued, MetricOperationsConducted},
-	"prosecution": {MetricCriminalsRestrained, MetricConvictions, MetricAcquittals},
+	"prosecution": {MetricCriminalsRestrained, MetricConvictions, MetricAcquittals, MetricCasesChargeSheeted},
 	"aftercare":   {MetricSurvivorsInAftercare, MetricAftercareCompletions},
 	"training":    {MetricPeopleTrained},
 }

@@ -72,21 +72,18 @@ func TestGetMetricsMergesSourcesPerOfficePeriodAndMetric(t *testing.T) {
 		want []cell
 	}{
 		{
-			name: "quarters of 2024 for two offices: flows summed, the stock at each quarter's end, the rate derived",
+			name: "quarters of 2024 for two offices: flows summed, the stock at each quarter's end, the rate derived (none without a verdict)",
 			req: &insightsv1.GetMetricsRequest{
 				From: "2024-01", To: "2024-12", Granularity: quarter,
 				Metrics: []string{"survivors_rescued", "survivors_in_aftercare", "conviction_rate", "operations_conducted"},
 			},
 			want: []cell{
-				{"kolkata", "2024-Q1", "conviction_rate", 0, false},
 				{"kolkata", "2024-Q1", "operations_conducted", 1, false},
 				{"kolkata", "2024-Q1", "survivors_in_aftercare", 0, false},
 				{"kolkata", "2024-Q1", "survivors_rescued", 12, false},
-				{"kolkata", "2024-Q2", "conviction_rate", 0, false},
 				{"kolkata", "2024-Q2", "operations_conducted", 0, false},
 				{"kolkata", "2024-Q2", "survivors_in_aftercare", 0, false},
 				{"kolkata", "2024-Q2", "survivors_rescued", 0, false},
-				{"kolkata", "2024-Q3", "conviction_rate", 0, false},
 				{"kolkata", "2024-Q3", "operations_conducted", 0, false},
 				{"kolkata", "2024-Q3", "survivors_in_aftercare", 0, false},
 				{"kolkata", "2024-Q3", "survivors_rescued", 0, false},
@@ -94,7 +91,6 @@ func TestGetMetricsMergesSourcesPerOfficePeriodAndMetric(t *testing.T) {
 				{"kolkata", "2024-Q4", "operations_conducted", 0, false},
 				{"kolkata", "2024-Q4", "survivors_in_aftercare", 0, false},
 				{"kolkata", "2024-Q4", "survivors_rescued", 1, false},
-				{"mumbai", "2024-Q1", "conviction_rate", 0, false},
 				{"mumbai", "2024-Q1", "operations_conducted", 1, false},
 				{"mumbai", "2024-Q1", "survivors_in_aftercare", 15, false},
 				{"mumbai", "2024-Q1", "survivors_rescued", 12, false},
@@ -170,7 +166,7 @@ func TestGetMetricsMergesSourcesPerOfficePeriodAndMetric(t *testing.T) {
 			want: []cell{
 				{"mumbai", "total", "acquittals", 0, false},
 				{"mumbai", "total", "aftercare_completions", 0, false},
-				{"mumbai", "total", "conviction_rate", 0, false},
+				{"mumbai", "total", "cases_charge_sheeted", 0, false},
 				{"mumbai", "total", "convictions", 0, false},
 				{"mumbai", "total", "criminals_restrained", 0, false},
 				{"mumbai", "total", "minors_rescued", 0, false},
@@ -201,7 +197,7 @@ func TestGetMetricsMergesSourcesPerOfficePeriodAndMetric(t *testing.T) {
 			}
 			wantSources := []source{
 				{"rescue", stateOK, []string{"minors_rescued", "operations_conducted", "survivors_rescued"}},
-				{"prosecution", stateOK, []string{"acquittals", "convictions", "criminals_restrained"}},
+				{"prosecution", stateOK, []string{"acquittals", "cases_charge_sheeted", "convictions", "criminals_restrained"}},
 				{"aftercare", stateOK, []string{"aftercare_completions", "survivors_in_aftercare"}},
 			}
 			if got := sources(t, resp.GetSources()); !reflect.DeepEqual(got, wantSources) {
@@ -322,7 +318,7 @@ func TestGetMetricsPartialFailureReturnsTheHealthySourcesValues(t *testing.T) {
 	})
 	want := []source{
 		{"rescue", stateOK, []string{"minors_rescued", "operations_conducted", "survivors_rescued"}},
-		{"prosecution", stateUnavailable, []string{"acquittals", "conviction_rate", "convictions", "criminals_restrained"}},
+		{"prosecution", stateUnavailable, []string{"acquittals", "cases_charge_sheeted", "conviction_rate", "convictions", "criminals_restrained"}},
 		{"aftercare", stateDeadline, []string{"aftercare_completions", "survivors_in_aftercare"}},
 	}
 	if got := sources(t, resp.GetSources()); !reflect.DeepEqual(got, want) {
@@ -427,7 +423,7 @@ func TestGetMetricsUnknownMetricListsTheKnownOnes(t *testing.T) {
 
 	_, err := srv.GetMetrics(callerCtx(director), &insightsv1.GetMetricsRequest{Metrics: []string{"survivors_rescued", "arrests"}})
 	assertInvalid(t, err, "UNKNOWN_METRIC",
-		"unknown metric arrests; known metrics: acquittals, conviction_rate, convictions, criminals_restrained, minors_rescued, operations_conducted, survivors_rescued")
+		"unknown metric arrests; known metrics: acquittals, cases_charge_sheeted, conviction_rate, convictions, criminals_restrained, minors_rescued, operations_conducted, survivors_rescued")
 
 	// With rescue alone, conviction_rate cannot be computed and is unknown.
 	srv = insights.New(fastConfig(), registry(t), r.source)
@@ -495,23 +491,21 @@ func TestGetMetricsSuppressesSmallCountsOutsideTheOfficeStaff(t *testing.T) {
 		Metrics: []string{"survivors_rescued", "conviction_rate"},
 	}
 	exact := []cell{
-		{"mumbai", "2024-Q1", "conviction_rate", 0, false},
-		{"mumbai", "2024-Q1", "survivors_rescued", 12, false},
+		{"mumbai", "2024-Q1", "survivors_rescued", 12, false}, // no verdict: no rate
 		{"mumbai", "2024-Q2", "conviction_rate", 75, false},
 		{"mumbai", "2024-Q2", "survivors_rescued", 3, false},
 		{"mumbai", "2024-Q3", "conviction_rate", 100, false},
 		{"mumbai", "2024-Q3", "survivors_rescued", 0, false},
-		{"mumbai", "2024-Q4", "conviction_rate", 0, false},
+		{"mumbai", "2024-Q4", "conviction_rate", 0, false}, // 2 acquittals, no conviction
 		{"mumbai", "2024-Q4", "survivors_rescued", 20, false},
 	}
 	suppressed := []cell{
-		{"mumbai", "2024-Q1", "conviction_rate", 0, false},
 		{"mumbai", "2024-Q1", "survivors_rescued", 12, false},
 		{"mumbai", "2024-Q2", "conviction_rate", 0, true}, // 3 convictions, 1 acquittal
 		{"mumbai", "2024-Q2", "survivors_rescued", 0, true},
 		{"mumbai", "2024-Q3", "conviction_rate", 0, true}, // 1 conviction
 		{"mumbai", "2024-Q3", "survivors_rescued", 0, false},
-		{"mumbai", "2024-Q4", "conviction_rate", 0, false},
+		{"mumbai", "2024-Q4", "conviction_rate", 0, true}, // 2 acquittals
 		{"mumbai", "2024-Q4", "survivors_rescued", 20, false},
 	}
 	disabled := insights.DefaultConfig()
@@ -614,4 +608,65 @@ func TestGetMetricsDropsValuesOutsideTheRequest(t *testing.T) {
 		{"mumbai", "2024-01", "rogue_metric", 2, false},
 		{"mumbai", "2024-01", "survivors_rescued", 5, false},
 	})
+}
+
+// The conviction rate comes from the prosecution source's verdicts: a whole
+// percent of convictions / (convictions + acquittals), rounded half up, 0
+// when every verdict was an acquittal, and no value at all for a month
+// without a verdict. cases_charge_sheeted is served like any flow.
+func TestConvictionRateIsAWholePercentOfTheProsecutionSourcesVerdicts(t *testing.T) {
+	t.Parallel()
+	r := serve(t, "rescue", rescueFake())
+	p := serve(t, "prosecution", &fakeSource{
+		token:    testToken,
+		provided: []string{"acquittals", "cases_charge_sheeted", "convictions", "criminals_restrained"},
+		values: []*metricsv1.MonthlyValue{
+			mv("mumbai", "convictions", "2024-01", 2), mv("mumbai", "acquittals", "2024-01", 1), // 66.7 -> 67
+			mv("mumbai", "convictions", "2024-02", 1), mv("mumbai", "acquittals", "2024-02", 2), // 33.3 -> 33
+			mv("mumbai", "convictions", "2024-03", 1), mv("mumbai", "acquittals", "2024-03", 7), // 12.5 -> 13
+			mv("mumbai", "acquittals", "2024-04", 3), // 0
+			// 2024-05: no verdict, no rate
+			mv("mumbai", "convictions", "2024-06", 5), // 100
+			mv("mumbai", "cases_charge_sheeted", "2024-05", 4),
+		},
+	})
+	srv := insights.New(fastConfig(), registry(t), r.source, p.source)
+
+	resp, err := srv.GetMetrics(callerCtx(director), &insightsv1.GetMetricsRequest{
+		Offices: []string{"mumbai"}, From: "2024-01", To: "2024-06",
+		Metrics: []string{"conviction_rate", "cases_charge_sheeted"},
+	})
+	if err != nil {
+		t.Fatalf("GetMetrics: %v", err)
+	}
+	diffCells(t, cells(resp), []cell{
+		{"mumbai", "2024-01", "cases_charge_sheeted", 0, false},
+		{"mumbai", "2024-01", "conviction_rate", 67, false},
+		{"mumbai", "2024-02", "cases_charge_sheeted", 0, false},
+		{"mumbai", "2024-02", "conviction_rate", 33, false},
+		{"mumbai", "2024-03", "cases_charge_sheeted", 0, false},
+		{"mumbai", "2024-03", "conviction_rate", 13, false},
+		{"mumbai", "2024-04", "cases_charge_sheeted", 0, false},
+		{"mumbai", "2024-04", "conviction_rate", 0, false},
+		{"mumbai", "2024-05", "cases_charge_sheeted", 4, false},
+		{"mumbai", "2024-06", "cases_charge_sheeted", 0, false},
+		{"mumbai", "2024-06", "conviction_rate", 100, false},
+	})
+	// The sources are asked for the rate's inputs, never for the rate.
+	if got := sources(t, resp.GetSources()); got[1].Name != "prosecution" || got[1].State != stateOK {
+		t.Errorf("sources = %+v, want prosecution OK", got)
+	}
+	reqs, _ := p.fake.seen()
+	if want := []string{"acquittals", "cases_charge_sheeted", "convictions"}; len(reqs) != 1 || !slices.Equal(reqs[0].GetMetrics(), want) {
+		t.Errorf("prosecution was asked %v, want the metrics %v", reqs, want)
+	}
+
+	// Over the half year: 9 convictions, 13 acquittals: 40.9 -> 41.
+	resp, err = srv.GetMetrics(callerCtx(director), &insightsv1.GetMetricsRequest{
+		Offices: []string{"mumbai"}, From: "2024-01", To: "2024-06", Granularity: total, Metrics: []string{"conviction_rate"},
+	})
+	if err != nil {
+		t.Fatalf("GetMetrics: %v", err)
+	}
+	diffCells(t, cells(resp), []cell{{"mumbai", "total", "conviction_rate", 41, false}})
 }

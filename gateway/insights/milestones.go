@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/justiceops/justice/gateway/internal/forward"
 	insightsv1 "github.com/justiceops/justice/proto/gen/go/justice/insights/v1"
 	metricsv1 "github.com/justiceops/justice/proto/gen/go/justice/metrics/v1"
 	"github.com/justiceops/justice/services/platform/identity"
@@ -47,7 +48,7 @@ func (s *Server) listMilestones(ctx context.Context, req *insightsv1.ListMilesto
 	if len(offices) == 0 {
 		return resp, nil
 	}
-	token, err := callerToken(ctx)
+	token, err := forward.CallerToken(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("insights.ListMilestones: %w", err)
 	}

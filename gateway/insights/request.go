@@ -7,18 +7,15 @@ import (
 	"slices"
 	"strings"
 
-	"google.golang.org/grpc/codes"
-
+	"github.com/justiceops/justice/gateway/internal/forward"
 	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/errs"
-	"github.com/justiceops/justice/services/platform/grpcserver"
 	"github.com/justiceops/justice/services/platform/identity"
-	"github.com/justiceops/justice/services/platform/logging"
 )
 
 // ErrorDomain is the google.rpc.ErrorInfo domain of the insights API's
 // errors: the gateway's, which serves it.
-const ErrorDomain = "gateway.justice.example"
+const ErrorDomain = forward.ErrorDomain
 
 // Request limits.
 const (
@@ -119,14 +116,8 @@ func unknownMetrics(requested, known []string) error {
 		errs.FieldViolation{Field: "metrics", Description: desc})
 }
 
-// toStatus turns err into the gRPC status error the API returns, on both the
-// gRPC path (where the platform's interceptor passes it through) and the
-// in-process REST path (where no interceptor runs and the edge renders
-// statuses). An internal error is logged here, as no interceptor will.
+// toStatus turns err into the gRPC status error the API returns (see
+// forward.Status).
 func toStatus(ctx context.Context, method string, err error) error {
-	st := grpcserver.ToStatus(ErrorDomain, err)
-	if st.Code() == codes.Internal {
-		logging.FromContext(ctx).ErrorContext(ctx, "insights: internal error", "method", method, "error", err.Error())
-	}
-	return st.Err()
+	return forward.Status(ctx, method, err)
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/justiceops/justice/gateway/internal/forward"
 	insightsv1 "github.com/justiceops/justice/proto/gen/go/justice/insights/v1"
 	metricsv1 "github.com/justiceops/justice/proto/gen/go/justice/metrics/v1"
 	"github.com/justiceops/justice/services/platform/office"
@@ -66,18 +67,8 @@ func New(cfg Config, registry *office.Registry, sources ...Source) *Server {
 		}
 		locations[o.Code] = loc
 	}
-	seen := make(map[string]bool)
-	for i, src := range sources {
-		switch {
-		case src.Name == "":
-			panic(fmt.Sprintf("insights.New: sources[%d] has no name", i))
-		case seen[src.Name]:
-			panic(fmt.Sprintf("insights.New: sources[%d]: name %q is used by an earlier source", i, src.Name))
-		case src.Client == nil:
-			panic(fmt.Sprintf("insights.New: sources[%d] (%q) has a nil Client", i, src.Name))
-		}
-		seen[src.Name] = true
-	}
+	forward.CheckSources("insights.New", sources,
+		func(s Source) string { return s.Name }, func(s Source) any { return s.Client })
 	return &Server{
 		cfg:       cfg,
 		registry:  registry,

@@ -155,7 +155,12 @@ type GetMetricsRequest struct {
 	To string `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
 	// How to group months. Default MONTH.
 	Granularity Granularity `protobuf:"varint,4,opt,name=granularity,proto3,enum=justice.insights.v1.Granularity" json:"granularity,omitempty"`
-	// Metric names (survivors_rescued, minors_rescued, operations_conducted, ...). Empty means all.
+	// Metric names. Empty means all. From rescue: survivors_rescued, minors_rescued,
+	// operations_conducted; from prosecution: criminals_restrained (accused first taken
+	// into custody, each person once per case), convictions, acquittals,
+	// cases_charge_sheeted; derived: conviction_rate, a whole percent (0..100, rounded
+	// half up) of convictions / (convictions + acquittals) in the period, absent (no
+	// value at all) for a period without a verdict.
 	Metrics       []string `protobuf:"bytes,5,rep,name=metrics,proto3" json:"metrics,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -229,7 +234,9 @@ func (x *GetMetricsRequest) GetMetrics() []string {
 // The response of InsightsService.GetMetrics.
 type GetMetricsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// One value per office, period and metric, ordered by office, period, metric.
+	// One value per office, period and metric, ordered by office, period, metric; zeros
+	// included. Left out: the metrics no answering source provides (see sources) and the
+	// conviction_rate of a period without a verdict.
 	Values []*MetricValue `protobuf:"bytes,1,rep,name=values,proto3" json:"values,omitempty"`
 	// What each source answered; a source that failed lists the metrics missing because of it.
 	Sources []*SourceStatus `protobuf:"bytes,2,rep,name=sources,proto3" json:"sources,omitempty"`
@@ -299,7 +306,11 @@ type MetricValue struct {
 	Period string `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
 	// The metric name.
 	Metric string `protobuf:"bytes,3,opt,name=metric,proto3" json:"metric,omitempty"`
-	// The value; 0 and absent when suppressed.
+	// The value; 0 and absent when suppressed. A count for most metrics; for
+	// conviction_rate a whole percent (0..100, rounded half up) of convictions /
+	// (convictions + acquittals) in the period. A period without a verdict has no
+	// conviction_rate value at all (no MetricValue), so 0 means every verdict was an
+	// acquittal.
 	Value int64 `protobuf:"varint,4,opt,name=value,proto3" json:"value,omitempty"`
 	// True when the value is below the suppression threshold and withheld so nobody can be re-identified.
 	Suppressed    bool `protobuf:"varint,5,opt,name=suppressed,proto3" json:"suppressed,omitempty"`
