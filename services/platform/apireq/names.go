@@ -119,7 +119,7 @@ func (s shape) parse(value, field string) (string, []string, error) {
 			return invalid(fmt.Sprintf("the collection is %s, want %s", quote(got), collection))
 		}
 		ids[i] = segs[3+2*i]
-		if problem := s.checkID(ids[i], singular(collection)); problem != "" {
+		if problem := s.checkID(ids[i], resname.Singular(collection)); problem != "" {
 			return invalid(problem)
 		}
 	}
@@ -139,7 +139,7 @@ func (s shape) describe() string {
 	}
 	stands := []string{"all your offices as {office}"}
 	for _, c := range s.collections {
-		one := singular(c)
+		one := resname.Singular(c)
 		stands = append(stands, "every "+strings.ReplaceAll(one, "_", " ")+" as {"+one+"}")
 	}
 	last := len(stands) - 1
@@ -151,7 +151,7 @@ func (s shape) format() string {
 	var b strings.Builder
 	b.WriteString("offices/{office}")
 	for _, c := range s.collections {
-		b.WriteString("/" + c + "/{" + singular(c) + "}")
+		b.WriteString("/" + c + "/{" + resname.Singular(c) + "}")
 	}
 	return b.String()
 }
@@ -204,29 +204,6 @@ func quote(s string) string {
 		return strconv.Quote(s[:40]) + "..."
 	}
 	return strconv.Quote(s)
-}
-
-// plurals are the plural endings singular knows, longest first.
-var plurals = [...]struct{ suffix, one string }{
-	{"ies", "y"}, {"sses", "ss"}, {"xes", "x"}, {"ches", "ch"}, {"shes", "sh"}, {"ss", "ss"}, {"s", ""},
-}
-
-// upperLetter matches what starts a word inside a camelCase collection id.
-var upperLetter = regexp.MustCompile(`[A-Z]`)
-
-// singular names one member of a collection in the snake_case AIP uses for
-// pattern variables: cases -> case, witnesses -> witness, histories ->
-// history, carePlans -> care_plan; a collection not ending in s (accused)
-// names its members as it is.
-func singular(collection string) string {
-	one := collection
-	for _, p := range plurals {
-		if stem, ok := strings.CutSuffix(one, p.suffix); ok && stem != "" {
-			one = stem + p.one
-			break
-		}
-	}
-	return upperLetter.ReplaceAllStringFunc(one, func(l string) string { return "_" + strings.ToLower(l) })
 }
 
 // Offices checks the offices of requests' names and parents against the

@@ -54,7 +54,7 @@ func Format(office, collection, id string) string {
 // its office and id. field is the request field that held name (e.g. "name"
 // or "survivor.operation"), named in the violation.
 func Parse(name, collection, field string) (office, id string, err error) {
-	format := "offices/{office}/" + collection + "/{" + singular(collection) + "}"
+	format := "offices/{office}/" + collection + "/{" + Singular(collection) + "}"
 	invalid := func(problem string) error {
 		return invalidName(field, "must be "+format+"; "+problem)
 	}
@@ -75,7 +75,7 @@ func Parse(name, collection, field string) (office, id string, err error) {
 		return "", "", invalid(fmt.Sprintf("the collection is %s, want %s", quote(segs[2]), collection))
 	}
 	if !idPattern.MatchString(segs[3]) {
-		return "", "", invalid(describeBadID(segs[3], singular(collection)))
+		return "", "", invalid(describeBadID(segs[3], Singular(collection)))
 	}
 	return segs[1], segs[3], nil
 }
@@ -138,26 +138,25 @@ func quote(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// singular names one member of a collection for messages, in the
-// snake_case AIP uses for variables: survivors -> survivor, carePlans ->
-// care_plan, histories -> history.
-func singular(collection string) string {
+// plurals are the plural endings Singular knows, longest first.
+var plurals = [...]struct{ suffix, one string }{
+	{"ies", "y"}, {"sses", "ss"}, {"xes", "x"}, {"ches", "ch"}, {"shes", "sh"}, {"ss", "ss"}, {"s", ""},
+}
+
+// upperLetter matches what starts a word inside a camelCase collection id.
+var upperLetter = regexp.MustCompile(`[A-Z]`)
+
+// Singular names one member of a collection in the snake_case AIP uses for
+// pattern variables: cases -> case, witnesses -> witness, histories ->
+// history, carePlans -> care_plan; a collection not ending in s (accused)
+// names its members as it is.
+func Singular(collection string) string {
 	one := collection
-	switch {
-	case strings.HasSuffix(one, "ies") && len(one) > 3:
-		one = strings.TrimSuffix(one, "ies") + "y"
-	case strings.HasSuffix(one, "s") && !strings.HasSuffix(one, "ss"):
-		one = strings.TrimSuffix(one, "s")
-	}
-	var b strings.Builder
-	for i, r := range one {
-		if 'A' <= r && r <= 'Z' {
-			if i > 0 {
-				b.WriteByte('_')
-			}
-			r += 'a' - 'A'
+	for _, p := range plurals {
+		if stem, ok := strings.CutSuffix(one, p.suffix); ok && stem != "" {
+			one = stem + p.one
+			break
 		}
-		b.WriteRune(r)
 	}
-	return b.String()
+	return upperLetter.ReplaceAllStringFunc(one, func(l string) string { return "_" + strings.ToLower(l) })
 }
