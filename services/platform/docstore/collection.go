@@ -69,7 +69,14 @@ type Collection[T, D any] struct {
 	locks *mongostore.WriteLocks
 	// tracked is set for a collection whose records feed the metric counters.
 	tracked *tracking[D]
+	// parent is set for a collection of records that sit under a parent
+	// record (NewChildren).
+	parent *Parent[T]
 }
+
+// ref names one record of a collection: its office, the id of its parent
+// (children only, else "") and its id.
+type ref struct{ office, parent, id string }
 
 // tracking ties a collection to the metric counters.
 type tracking[D any] struct {
@@ -97,6 +104,25 @@ func (c *Collection[T, D]) Name(office, id string) string {
 	return record.Name(office, c.m.Collection, id)
 }
 
+// name is the resource name of the record r: under its parent's name for a
+// child, offices/{office}/{parents}/{parent}/{collection}/{id}.
+func (c *Collection[T, D]) name(r ref) string {
+	if c.parent == nil {
+		return c.Name(r.office, r.id)
+	}
+	return record.Name(r.office, c.parent.Collection, r.parent) + "/" + c.m.Collection + "/" + r.id
+}
+
+// refOf names the record rec.
+func (c *Collection[T, D]) refOf(rec *T) ref {
+	meta := c.m.Meta(rec)
+	r := ref{office: meta.Office, id: meta.ID}
+	if c.parent != nil {
+		r.parent = c.parent.ID(rec)
+	}
+	return r
+}
+
 // Wrap names the failing operation on an error, keeping typed errors
 // findable by errs.As; nil stays nil.
 func Wrap(op string, err error) error {
@@ -119,7 +145,7 @@ func (c *Collection[T, D]) Create(ctx context.Context, rec *T) error {
 }
 
 func (c *Collection[T, D]) create(ctx context.Context, rec *T) error {
-	meta := c.m.Meta(rec)
+	r := c.refOf(rec)
 	doc, err := c.m.ToDoc(rec)
 	if err != nil {
 		return err
@@ -130,25 +156,25 @@ func (c *Collection[T, D]) create(ctx context.Context, rec *T) error {
 	}
 	if _, err := c.coll.InsertOne(ctx, doc); err != nil {
 		if mongostore.IsDuplicateKey(err) {
-			return record.AlreadyExists(c.m.Kind, c.Name(meta.Office, meta.ID))
+			return record.AlreadyExists(c.m.Kind, c.name(r))
 		}
 		return fmt.Errorf("insert %s: %w", c.m.Kind, err)
 	}
 	if pending {
-		c.apply(ctx, meta.Office, meta.ID)
+		c.apply(ctx, r)
 	}
 	return nil
 }
 
 // notFound is the error of a record absent, outside the scope or being deleted.
-func (c *Collection[T, D]) notFound(office, id string) error {
-	return record.NotFound(c.m.Kind, c.Name(office, id))
+func (c *Collection[T, D]) notFound(r ref) error {
+	return record.NotFound(c.m.Kind, c.name(r))
 }
 
 // load reads the stored document of a record within the scope.
-func (c *Collection[T, D]) load(ctx context.Context, scope record.Scope, office, id string) (*D, error) {
+func (c *Collection[T, D]) load(ctx context.Context, scope record.Scope, r ref) (*D, error) {
 	var doc D
-	if err := c.findOne(ctx, scope, office, id, nil, &doc); err != nil {
+	if err := c.findOne(ctx, scope, r, nil, &doc); err != nil {
 		return nil, err
 	}
 	return &doc, nil
@@ -158,7 +184,11 @@ func (c *Collection[T, D]) load(ctx context.Context, scope record.Scope, office,
 // it is absent or being deleted) NOT_FOUND reason KIND_NOT_FOUND, with the
 // same message either way.
 func (c *Collection[T, D]) Get(ctx context.Context, scope record.Scope, office, id string) (*T, error) {
-	doc, err := c.load(ctx, scope, office, id)
+	return c.get(ctx, scope, ref{office: office, id: id})
+}
+
+func (c *Collection[T, D]) get(ctx context.Context, scope record.Scope, r ref) (*T, error) {
+	doc, err := c.load(ctx, scope, r)
 	if err != nil {
 		return nil, c.wrap("Get", err)
 	}
@@ -173,22 +203,26 @@ func (c *Collection[T, D]) Get(ctx context.Context, scope record.Scope, office, 
 // of fn stores nothing and is returned. The counters follow once the
 // record's lock is released.
 func (c *Collection[T, D]) Update(ctx context.Context, scope record.Scope, office, id string, fn record.UpdateFunc[T]) (*T, error) {
-	next, pending, err := c.updateLocked(ctx, scope, office, id, fn)
+	return c.update(ctx, scope, ref{office: office, id: id}, fn)
+}
+
+func (c *Collection[T, D]) update(ctx context.Context, scope record.Scope, r ref, fn record.UpdateFunc[T]) (*T, error) {
+	next, pending, err := c.updateLocked(ctx, scope, r, fn)
 	if err != nil {
 		return nil, c.wrap("Update", err)
 	}
 	if pending {
-		c.apply(ctx, office, id)
+		c.apply(ctx, r)
 	}
 	return next, nil
 }
 
 // updateLocked is Update's load-change-replace under the record's lock. It
 // reports whether the stored record holds pending counter changes.
-func (c *Collection[T, D]) updateLocked(ctx context.Context, scope record.Scope, office, id string, fn record.UpdateFunc[T]) (*T, bool, error) {
-	defer c.locks.Lock(lockKey(office, id))()
+func (c *Collection[T, D]) updateLocked(ctx context.Context, scope record.Scope, r ref, fn record.UpdateFunc[T]) (*T, bool, error) {
+	defer c.locks.Lock(lockKey(r.office, r.id))()
 	for range UpdateAttempts {
-		doc, err := c.load(ctx, scope, office, id)
+		doc, err := c.load(ctx, scope, r)
 		if err != nil {
 			return nil, false, err
 		}
@@ -202,7 +236,11 @@ func (c *Collection[T, D]) updateLocked(ctx context.Context, scope record.Scope,
 			return nil, false, err
 		}
 		meta := c.m.Meta(next)
-		meta.ID, meta.Office, meta.Version = id, office, loaded+1
+		meta.ID, meta.Office, meta.Version = r.id, r.office, loaded+1
+		if c.parent != nil && c.parent.ID(next) != r.parent {
+			return nil, false, fmt.Errorf("update %s: the update function moved %s to another parent; a record's parent never changes",
+				c.m.Kind, c.name(r))
+		}
 		nextDoc, err := c.m.ToDoc(next)
 		if err != nil {
 			return nil, false, err
@@ -211,7 +249,7 @@ func (c *Collection[T, D]) updateLocked(ctx context.Context, scope record.Scope,
 		if err != nil {
 			return nil, false, err
 		}
-		filter := append(c.key(scope, office, id), bson.E{Key: "version", Value: loaded})
+		filter := append(c.key(scope, r), bson.E{Key: "version", Value: loaded})
 		res, err := c.coll.ReplaceOne(ctx, filter, nextDoc)
 		if err != nil {
 			return nil, false, fmt.Errorf("replace %s: %w", c.m.Kind, err)
@@ -220,7 +258,7 @@ func (c *Collection[T, D]) updateLocked(ctx context.Context, scope record.Scope,
 			return next, pending, nil
 		}
 	}
-	return nil, false, record.ConcurrentModification(c.m.Kind, c.Name(office, id))
+	return nil, false, record.ConcurrentModification(c.m.Kind, c.name(r))
 }
 
 // Delete removes the record if it is still at version: ABORTED reason
@@ -230,19 +268,19 @@ func (c *Collection[T, D]) updateLocked(ctx context.Context, scope record.Scope,
 // subtracts its contribution from the counters and then removes the
 // document.
 func (c *Collection[T, D]) Delete(ctx context.Context, scope record.Scope, office, id string, version int64) error {
-	return c.wrap("Delete", c.delete(ctx, scope, office, id, version))
+	return c.wrap("Delete", c.delete(ctx, scope, ref{office: office, id: id}, version))
 }
 
-func (c *Collection[T, D]) delete(ctx context.Context, scope record.Scope, office, id string, version int64) error {
+func (c *Collection[T, D]) delete(ctx context.Context, scope record.Scope, r ref, version int64) error {
 	if c.tracked != nil {
-		if err := c.markDeleted(ctx, scope, office, id, version); err != nil {
+		if err := c.markDeleted(ctx, scope, r, version); err != nil {
 			return err
 		}
-		c.apply(ctx, office, id)
+		c.apply(ctx, r)
 		return nil
 	}
-	defer c.locks.Lock(lockKey(office, id))()
-	filter := append(c.key(scope, office, id), bson.E{Key: "version", Value: version})
+	defer c.locks.Lock(lockKey(r.office, r.id))()
+	filter := append(c.key(scope, r), bson.E{Key: "version", Value: version})
 	res, err := c.coll.DeleteOne(ctx, filter)
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", c.m.Kind, err)
@@ -250,17 +288,17 @@ func (c *Collection[T, D]) delete(ctx context.Context, scope record.Scope, offic
 	if res.DeletedCount == 1 {
 		return nil
 	}
-	if _, err := c.load(ctx, scope, office, id); err != nil {
+	if _, err := c.load(ctx, scope, r); err != nil {
 		return err
 	}
-	return record.ConcurrentModification(c.m.Kind, c.Name(office, id))
+	return record.ConcurrentModification(c.m.Kind, c.name(r))
 }
 
 // markDeleted writes a tracked record's pending delete, if the record is
 // still at version, under the record's lock.
-func (c *Collection[T, D]) markDeleted(ctx context.Context, scope record.Scope, office, id string, version int64) error {
-	defer c.locks.Lock(lockKey(office, id))()
-	doc, err := c.load(ctx, scope, office, id)
+func (c *Collection[T, D]) markDeleted(ctx context.Context, scope record.Scope, r ref, version int64) error {
+	defer c.locks.Lock(lockKey(r.office, r.id))()
+	doc, err := c.load(ctx, scope, r)
 	if err != nil {
 		return err
 	}
@@ -268,13 +306,13 @@ func (c *Collection[T, D]) markDeleted(ctx context.Context, scope record.Scope, 
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", c.m.Kind, err)
 	}
-	filter := append(c.key(scope, office, id), bson.E{Key: "version", Value: version})
+	filter := append(c.key(scope, r), bson.E{Key: "version", Value: version})
 	res, err := c.coll.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: counters.DefaultField, Value: st}}}})
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", c.m.Kind, err)
 	}
 	if res.MatchedCount == 0 {
-		return record.ConcurrentModification(c.m.Kind, c.Name(office, id))
+		return record.ConcurrentModification(c.m.Kind, c.name(r))
 	}
 	return nil
 }
@@ -283,17 +321,33 @@ func (c *Collection[T, D]) markDeleted(ctx context.Context, scope record.Scope, 
 // q's order (Mapping.List says what is allowed), with the errors of
 // listing.Find for a bad request. A filter cannot reach past the scope.
 func (c *Collection[T, D]) List(ctx context.Context, q record.ListQuery) (record.Page[*T], error) {
-	p, err := c.list(ctx, q)
+	p, err := c.list(ctx, q, nil, c.spec(q))
 	return p, c.wrap("List", err)
 }
 
-func (c *Collection[T, D]) list(ctx context.Context, q record.ListQuery) (record.Page[*T], error) {
-	var spec listing.Spec
-	if c.m.List != nil {
-		spec = c.m.List(q)
+// ListWhere is List over the records of q.Scope that also match where
+// (conditions on fields other than office; nil for none), with spec in
+// place of Mapping.List's. where is part of what the page tokens are bound
+// to, like the scope. It serves the lists that are not the collection's
+// plain List: a calendar over a date range, the records under one parent
+// (Children.List), a list whose spec must read the database first.
+func (c *Collection[T, D]) ListWhere(ctx context.Context, q record.ListQuery, where bson.D, spec listing.Spec) (record.Page[*T], error) {
+	p, err := c.list(ctx, q, where, spec)
+	return p, c.wrap("List", err)
+}
+
+// spec is what Mapping.List allows for q: no filter and the _id order when
+// the Mapping has none.
+func (c *Collection[T, D]) spec(q record.ListQuery) listing.Spec {
+	if c.m.List == nil {
+		return listing.Spec{}
 	}
+	return c.m.List(q)
+}
+
+func (c *Collection[T, D]) list(ctx context.Context, q record.ListQuery, where bson.D, spec listing.Spec) (record.Page[*T], error) {
 	page, err := listing.Find[D](ctx, c.coll, c.codec, spec, listing.Request{
-		Scope:     c.ScopeFilter(q.Scope),
+		Scope:     append(c.ScopeFilter(q.Scope), where...),
 		Filter:    q.Filter,
 		OrderBy:   q.OrderBy,
 		PageToken: q.PageToken,
@@ -313,10 +367,10 @@ func (c *Collection[T, D]) list(ctx context.Context, q record.ListQuery) (record
 }
 
 // findOne decodes the document of a record within the scope into out.
-func (c *Collection[T, D]) findOne(ctx context.Context, scope record.Scope, office, id string, opts []optionsFindOne, out any) error {
-	err := c.coll.FindOne(ctx, c.key(scope, office, id), opts...).Decode(out)
+func (c *Collection[T, D]) findOne(ctx context.Context, scope record.Scope, r ref, opts []optionsFindOne, out any) error {
+	err := c.coll.FindOne(ctx, c.key(scope, r), opts...).Decode(out)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return c.notFound(office, id)
+		return c.notFound(r)
 	}
 	if err != nil {
 		return fmt.Errorf("find %s: %w", c.m.Kind, err)

@@ -11,6 +11,15 @@
 //		List: locationSpec,
 //	})
 //
+// Records that sit under a parent record of the same office (a case's
+// hearings: offices/{office}/cases/{case}/hearings/{id}) are stored by
+// Children (NewChildren), which reads them by office, parent and id, names
+// them by their full resource name in errors, and lists the records under
+// one parent or, with AllParents, under every parent of an office.
+// Collection.ListWhere serves lists beyond a collection's plain List (a
+// date range with its own order); Collection.GetMany reads several records
+// of an office by id at once.
+//
 // # Office scope
 //
 // Every query carries the caller's office scope in its filter ({office:

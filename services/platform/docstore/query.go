@@ -26,14 +26,19 @@ func (c *Collection[T, D]) live(filter bson.D) bson.D {
 }
 
 // key is the filter of one record read by name within the caller's scope:
-// its id, and its office only if the scope holds it. A record of an office
-// outside the scope matches nothing, exactly like an absent one; so does a
-// record being deleted.
-func (c *Collection[T, D]) key(scope record.Scope, office, id string) bson.D {
-	return c.live(bson.D{
-		{Key: "_id", Value: id},
-		{Key: "office", Value: bson.D{{Key: "$eq", Value: office}, {Key: "$in", Value: scope.Offices()}}},
-	})
+// its id, its office only if the scope holds it and, for a child, its
+// parent. A record of an office outside the scope matches nothing, exactly
+// like an absent one; so does a record under another parent, and a record
+// being deleted.
+func (c *Collection[T, D]) key(scope record.Scope, r ref) bson.D {
+	key := bson.D{
+		{Key: "_id", Value: r.id},
+		{Key: "office", Value: bson.D{{Key: "$eq", Value: r.office}, {Key: "$in", Value: scope.Offices()}}},
+	}
+	if c.parent != nil {
+		key = append(key, bson.E{Key: c.parent.Field, Value: r.parent})
+	}
+	return c.live(key)
 }
 
 // ScopeFilter is the restriction every query over several records carries:
@@ -101,7 +106,30 @@ func (c *Collection[T, D]) FindOne(ctx context.Context, scope record.Scope, offi
 	if projection != nil {
 		opts = append(opts, options.FindOne().SetProjection(projection))
 	}
-	return c.findOne(ctx, scope, office, id, opts, out)
+	return c.findOne(ctx, scope, ref{office: office, id: id}, opts, out)
+}
+
+// GetMany returns, by id, the records of office among ids, if scope holds
+// the office: ids absent, outside the scope or being deleted are absent
+// from the map, not an error. It reads them in one query.
+func (c *Collection[T, D]) GetMany(ctx context.Context, scope record.Scope, office string, ids []string) (map[string]*T, error) {
+	recs := make(map[string]*T, len(ids))
+	scope = scope.Narrow([]string{office})
+	if scope.Empty() || len(ids) == 0 {
+		return recs, nil
+	}
+	var docs []D
+	if err := c.Find(ctx, scope, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, &docs); err != nil {
+		return nil, c.wrap("GetMany", err)
+	}
+	for i := range docs {
+		rec, err := c.m.FromDoc(&docs[i])
+		if err != nil {
+			return nil, c.wrap("GetMany", err)
+		}
+		recs[c.m.Meta(rec).ID] = rec
+	}
+	return recs, nil
 }
 
 // Find decodes into out (a pointer to a slice) the documents of the records

@@ -127,6 +127,6 @@ func (c *Collection[T, D]) mark(prev counters.State, doc *D) (bool, error) {
 // apply carries a written record's pending changes to the counters. It is
 // called after the record's lock is released and never fails the request
 // (see Counters.ApplyPending).
-func (c *Collection[T, D]) apply(ctx context.Context, office, id string) {
-	c.tracked.counters.ApplyPending(ctx, c.tracked.tracker, c.Name(office, id), id)
+func (c *Collection[T, D]) apply(ctx context.Context, r ref) {
+	c.tracked.counters.ApplyPending(ctx, c.tracked.tracker, c.name(r), r.id)
 }

@@ -1,5 +1,7 @@
 package domain
 
+import "github.com/justiceops/justice/services/platform/metricsource"
+
 // The metrics the prosecution service provides to the cross-office metrics,
 // one written definition each (see AccusedMetrics and CaseMetrics). Each is
 // counted per office and calendar month. The dates they count by are
@@ -25,18 +27,9 @@ func ProvidedMetrics() []string {
 }
 
 // MetricCount is one term of a record's contribution to the metrics: Delta
-// added to Metric in Month, for the record's own office.
-//
-// It has the shape of the platform's metricsource.MetricCount, for which it
-// stands in until the domain uses that type.
-type MetricCount struct {
-	// Metric is the metric's name, e.g. "convictions".
-	Metric string
-	// Month is the calendar month counted in, "YYYY-MM".
-	Month string
-	// Delta is the amount the record adds (1 for every metric here).
-	Delta int64
-}
+// added to Metric in Month, for the record's own office (the platform's
+// metricsource.MetricCount).
+type MetricCount = metricsource.MetricCount
 
 // AccusedMetrics is the written definition of what an accused counts for:
 //
