@@ -181,6 +181,9 @@ func matrixCalls() map[string]matrixCall {
 		rescuev1.RescueService_FindSurvivorDuplicates_FullMethodName: func(t *testing.T, e *env, f *matrixFixture, ctx context.Context) error {
 			return err(c(e).FindSurvivorDuplicates(ctx, &rescuev1.FindSurvivorDuplicatesRequest{Name: f.survivor.GetName()}))
 		},
+		rescuev1.RescueReferenceService_LookupReferences_FullMethodName: func(t *testing.T, e *env, f *matrixFixture, ctx context.Context) error {
+			return err(e.references.LookupReferences(ctx, &rescuev1.LookupReferencesRequest{Names: []string{f.survivor.GetName()}}))
+		},
 		auditv1.AuditService_ListAuditEntries_FullMethodName: func(t *testing.T, e *env, _ *matrixFixture, ctx context.Context) error {
 			return err(e.audit.ListAuditEntries(ctx, &auditv1.ListAuditEntriesRequest{Parent: "offices/mumbai"}))
 		},

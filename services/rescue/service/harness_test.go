@@ -4,19 +4,16 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -61,12 +58,14 @@ type env struct {
 	audit auditv1.AuditServiceClient
 	// metrics calls the MetricsSourceService without credentials, like anon.
 	metrics metricsv1.MetricsSourceServiceClient
-	db      *mongo.Database
-	logs    *kittest.Logs
-	srv     *grpcserver.Server
-	svc     *service.Service
-	cfg     service.Config
-	issuer  *auth.Issuer
+	// references calls the RescueReferenceService without credentials, like anon.
+	references rescuev1.RescueReferenceServiceClient
+	db         *mongo.Database
+	logs       *kittest.Logs
+	srv        *grpcserver.Server
+	svc        *service.Service
+	cfg        service.Config
+	issuer     *auth.Issuer
 	// issuerDir holds the token issuer's key; cfg.Keys.KeysDir the offices' keys.
 	issuerDir string
 	// stop stops the server and waits for it; later calls do nothing.
@@ -169,34 +168,25 @@ func startWith(t *testing.T, o options) *env {
 	e.anon = rescuev1.NewRescueServiceClient(anon)
 	e.audit = auditv1.NewAuditServiceClient(anon)
 	e.metrics = metricsv1.NewMetricsSourceServiceClient(anon)
+	e.references = rescuev1.NewRescueReferenceServiceClient(anon)
 	return e
 }
 
-// fixedToken is a TokenSource of one token.
-type fixedToken string
+// fixedToken is a TokenSource of one token (kittest.Token).
+type fixedToken = kittest.Token
 
-func (f fixedToken) Token(context.Context) (string, error) { return string(f), nil }
+// token mints a token for p (kittest.Mint).
+func (e *env) token(t *testing.T, p identity.Principal) string { return kittest.Mint(t, e.issuer, p) }
 
-// token mints a token for p, valid for ten minutes.
-func (e *env) token(t *testing.T, p identity.Principal) string {
-	t.Helper()
-	tok, err := e.issuer.Mint(p, 10*time.Minute)
-	if err != nil {
-		t.Fatalf("Mint: %v", err)
-	}
-	return tok
-}
-
-// ctxAs is a call context carrying a token for p: use it with e.anon or e.audit.
+// ctxAs is a call context carrying a token for p (kittest.As): use it with
+// the clients without credentials of their own.
 func (e *env) ctxAs(t *testing.T, p identity.Principal) context.Context {
-	t.Helper()
-	return metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer "+e.token(t, p))
+	return kittest.As(t, e.issuer, p)
 }
 
 // ctxRole is ctxAs for a caller named after its role, holding the given offices.
 func (e *env) ctxRole(t *testing.T, role string, offices ...string) context.Context {
-	t.Helper()
-	return e.ctxAs(t, identity.Principal{Subject: role + "-" + strings.Join(offices, "-"), Roles: []string{role}, Offices: offices})
+	return kittest.As(t, e.issuer, kittest.RoleCaller(role, offices...))
 }
 
 // assertNoIdentityIn fails if text carries any of identitySecrets, in any case.
@@ -210,77 +200,24 @@ func assertNoIdentityIn(t *testing.T, what, text string) {
 	}
 }
 
-func ctxT(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
+// ctxT is the context of one call (kittest.Context).
+func ctxT(t *testing.T) context.Context { return kittest.Context(t) }
 
 // collections are the service's record collections; the audit log
 // ("audit_log") is not among them: refused calls are audited too.
 var collections = []string{"locations", "operations", "survivors", "idempotency_keys"}
 
-// counts is the number of documents in each collection of the service.
-func (e *env) counts(t *testing.T) map[string]int64 {
-	t.Helper()
-	out := map[string]int64{}
-	for _, c := range collections {
-		n, err := e.db.Collection(c).CountDocuments(context.Background(), bson.D{})
-		if err != nil {
-			t.Fatalf("count %s: %v", c, err)
-		}
-		out[c] = n
-	}
-	return out
-}
+// counts is the number of documents in each collection of the service (kittest.Counts).
+func (e *env) counts(t *testing.T) map[string]int64 { return kittest.Counts(t, e.db, collections...) }
 
-// statusOf checks the code, the ErrorInfo reason and domain, and that each
-// field has a BadRequest violation.
+// statusOf checks the code, the ErrorInfo reason and the service's error
+// domain, and that each field has a BadRequest violation (kittest.Status).
 func statusOf(t *testing.T, err error, code codes.Code, reason string, fields ...string) *status.Status {
 	t.Helper()
-	st, ok := status.FromError(err)
-	if !ok || err == nil {
-		t.Fatalf("err = %v, want status %s", err, code)
-	}
-	if st.Code() != code {
-		t.Fatalf("code = %s (%s), want %s", st.Code(), st.Message(), code)
-	}
-	var info *errdetails.ErrorInfo
-	var violations []string
-	for _, d := range st.Details() {
-		switch d := d.(type) {
-		case *errdetails.ErrorInfo:
-			info = d
-		case *errdetails.BadRequest:
-			for _, v := range d.GetFieldViolations() {
-				violations = append(violations, v.GetField())
-			}
-		}
-	}
-	if reason != "" {
-		if info == nil || info.GetReason() != reason {
-			t.Errorf("ErrorInfo = %v, want reason %s (message %q)", info, reason, st.Message())
-		} else if info.GetDomain() != service.ErrorDomain {
-			t.Errorf("ErrorInfo domain = %q, want %q", info.GetDomain(), service.ErrorDomain)
-		}
-	}
-	for _, f := range fields {
-		if !slices.Contains(violations, f) {
-			t.Errorf("violations %v do not name %q (message %q)", violations, f, st.Message())
-		}
-	}
-	return st
+	return kittest.Status(t, err, code, reason, service.ErrorDomain, fields...)
 }
 
-func errorInfo(st *status.Status) *errdetails.ErrorInfo {
-	for _, d := range st.Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			return info
-		}
-	}
-	return nil
-}
+func errorInfo(st *status.Status) *errdetails.ErrorInfo { return kittest.ErrorInfo(st) }
 
 // Fixtures made through the API.
 

@@ -22,18 +22,15 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"time"
 
 	"github.com/sethvargo/go-envconfig"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"google.golang.org/grpc"
 
 	auditv1 "github.com/justiceops/justice/proto/gen/go/justice/audit/v1"
 	metricsv1 "github.com/justiceops/justice/proto/gen/go/justice/metrics/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
 	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/config"
-	"github.com/justiceops/justice/services/platform/grpcserver"
 	"github.com/justiceops/justice/services/platform/servicekit"
 	"github.com/justiceops/justice/services/rescue/internal/adapters/mongodb"
 	"github.com/justiceops/justice/services/rescue/internal/app"
@@ -56,6 +53,10 @@ var AuditHealthService = auditv1.AuditService_ServiceDesc.ServiceName
 // MetricsHealthService is the name under which the service's
 // MetricsSourceService reports its health.
 var MetricsHealthService = metricsv1.MetricsSourceService_ServiceDesc.ServiceName
+
+// ReferencesHealthService is the name under which the service's
+// RescueReferenceService (for other services) reports its health.
+var ReferencesHealthService = rescuev1.RescueReferenceService_ServiceDesc.ServiceName
 
 // Policy returns the rescue service's access policy: the roles allowed to
 // call each RPC of the RescueService, its AuditService and its
@@ -93,14 +94,23 @@ func LoadConfig(ctx context.Context, lookuper envconfig.Lookuper) (Config, error
 }
 
 // Service is the rescue service, ready to be mounted on a gRPC server built
-// with its ServerOptions.
+// with its ServerOptions. Its methods ServerOptions, Register, Attach,
+// Maintain and ReloadKeys are servicekit.Mount's: Register and Attach
+// register the RescueService, the RescueReferenceService, the
+// MetricsSourceService and the AuditService, and Attach reports them
+// SERVING under HealthService, ReferencesHealthService,
+// MetricsHealthService and AuditHealthService. ServerOptions install the
+// interceptors that verify every caller's bearer token, check the policy
+// table (Policy) and record every survivor access, and every denied
+// attempt, in the audit log before the handler runs; without them every
+// call is anonymous and finds nothing. Maintain does the periodic upkeep
+// (servicekit.Upkeep.Maintain): every interval it deletes expired
+// idempotency keys and makes a full repair pass over the metric counters,
+// and every RepairInterval it repairs them at once if a counter update
+// failed in this process since the last repair.
 type Service struct {
-	kit        *servicekit.Kit
-	server     *grpcport.Server
-	metricsAPI *grpcport.MetricsServer
-	auditAPI   auditv1.AuditServiceServer
-	metrics    *mongodb.MetricsRepository
-	upkeep     servicekit.Upkeep
+	*servicekit.Mount
+	metrics *mongodb.MetricsRepository
 }
 
 // SweepInterval is how often Maintain removes expired idempotency keys and
@@ -135,72 +145,16 @@ func New(ctx context.Context, cfg Config, db *mongo.Database, logger *slog.Logge
 	if err != nil {
 		return nil, fmt.Errorf("service.New: %w", err)
 	}
-	upkeep := kit.Upkeep(repos.Metrics)
-	upkeep.RepairAtStart(ctx)
+	kit.Upkeep(repos.Metrics).RepairAtStart(ctx)
 	application := app.New(repos.Locations, repos.Operations, repos.Survivors, repos.Metrics, app.SystemClock, kit.Zones,
 		kit.Offices.Codes())
 	kit.Logger.InfoContext(ctx, "rescue service ready", "database", db.Name(), "offices", kit.Offices.Codes(),
 		"token_issuer", kit.Verifier.Issuer())
-	return &Service{
-		kit:        kit,
-		server:     grpcport.New(application, kit.Offices, kit.Idempotency, kit.Keys),
-		metricsAPI: grpcport.NewMetrics(application, kit.Offices),
-		auditAPI:   kit.AuditService(),
-		metrics:    repos.Metrics,
-		upkeep:     upkeep,
-	}, nil
-}
-
-// ServerOptions are the options a server mounting the service must be built
-// with (grpcserver.New(cfg, logger, ErrorDomain, svc.ServerOptions()...)):
-// interceptors that verify every caller's bearer token, check the policy
-// table (grpcport.Policy) and record every survivor access, and every
-// denied attempt, in the audit log before the handler runs. Without them
-// every call is anonymous and finds nothing.
-func (s *Service) ServerOptions() []grpc.ServerOption {
-	return s.kit.ServerOptions(grpcport.Policy())
-}
-
-// ReloadKeys re-reads the offices' keysets, after fieldcrypt.Rotate ran in
-// another process: new writes then use the new primary keys, and records
-// written before still decrypt.
-func (s *Service) ReloadKeys() error {
-	if err := s.kit.Keys.Reload(); err != nil {
-		return fmt.Errorf("service.ReloadKeys: %w", err)
-	}
-	return nil
-}
-
-// Maintain does the service's periodic upkeep until ctx is done
-// (servicekit.Upkeep.Maintain):
-//
-//   - every interval it deletes expired idempotency keys (MongoDB's TTL
-//     index does so too; FerretDB v1 has none, so without this the keys
-//     would pile up) and makes a full repair pass over the metric counters,
-//     applying every change pending for at least RepairMinAge (which scans
-//     the operations and survivors);
-//   - every RepairInterval (or interval, if shorter) it repairs the
-//     counters at once if a counter update failed in this process since
-//     the last repair.
-func (s *Service) Maintain(ctx context.Context, interval time.Duration) {
-	s.upkeep.Maintain(ctx, interval)
-}
-
-// Register registers the RescueService, the AuditService and the
-// MetricsSourceService on gs, which must have been built with ServerOptions.
-func (s *Service) Register(gs *grpc.Server) {
-	rescuev1.RegisterRescueServiceServer(gs, s.server)
-	auditv1.RegisterAuditServiceServer(gs, s.auditAPI)
-	metricsv1.RegisterMetricsSourceServiceServer(gs, s.metricsAPI)
-}
-
-// Attach registers the RescueService, the AuditService and the
-// MetricsSourceService on a platform server built with ServerOptions, and
-// reports them SERVING under HealthService, AuditHealthService and
-// MetricsHealthService.
-func (s *Service) Attach(srv *grpcserver.Server) {
-	s.Register(srv.GRPC())
-	servicekit.SetServing(srv, HealthService, AuditHealthService, MetricsHealthService)
+	mount := kit.Mount(grpcport.Policy(), repos.Metrics,
+		servicekit.Registration{Desc: &rescuev1.RescueService_ServiceDesc, Impl: grpcport.New(application, kit.Offices, kit.Idempotency, kit.Keys)},
+		servicekit.Registration{Desc: &rescuev1.RescueReferenceService_ServiceDesc, Impl: grpcport.NewReferences(application)},
+		servicekit.Registration{Desc: &metricsv1.MetricsSourceService_ServiceDesc, Impl: grpcport.NewMetrics(application, kit.Offices)})
+	return &Service{Mount: mount, metrics: repos.Metrics}, nil
 }
 
 // Run is the standalone binary (servicekit.Run): it sets up telemetry,

@@ -386,7 +386,7 @@ func TestOversizedMessageIsRejected(t *testing.T) {
 func TestHealthReportsTheServicesServing(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	for _, name := range []string{service.HealthService, service.AuditHealthService, service.MetricsHealthService} {
+	for _, name := range []string{service.HealthService, service.AuditHealthService, service.MetricsHealthService, service.ReferencesHealthService} {
 		resp, err := e.srv.Health().Check(context.Background(), &healthpb.HealthCheckRequest{Service: name})
 		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
 			t.Errorf("health of %s = %v, %v", name, resp, err)

@@ -10,9 +10,13 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/config"
+	"github.com/justiceops/justice/services/platform/errs"
+	"github.com/justiceops/justice/services/platform/grpcserver"
 	"github.com/justiceops/justice/services/platform/identity"
 	"github.com/justiceops/justice/services/platform/servicekit"
 	"github.com/justiceops/justice/services/platform/servicekit/kittest"
@@ -96,5 +100,46 @@ func TestRun_StopCancelsAndReportsTheError(t *testing.T) {
 	}
 	if len(clean.errs) != 0 {
 		t.Errorf("a clean stop reported %q", clean.errs)
+	}
+}
+
+func TestStatusChecksCodeReasonAndViolations(t *testing.T) {
+	t.Parallel()
+	err := grpcserver.ToStatus("x.justice.example", errs.Unavailable("DOWN", 3*time.Second, "down; retry")).Err()
+	st := kittest.Status(t, err, codes.Unavailable, "DOWN", "x.justice.example")
+	if ri := kittest.RetryInfo(st); ri == nil || ri.GetRetryDelay().AsDuration() != 3*time.Second {
+		t.Errorf("RetryInfo = %v", ri)
+	}
+	err = grpcserver.ToStatus("x.justice.example", errs.Violations{{Field: "name", Description: "is required"}}.Err()).Err()
+	st = kittest.Status(t, err, codes.InvalidArgument, "INVALID_FIELDS", "x.justice.example", "name")
+	if kittest.ErrorInfo(st) == nil || kittest.RetryInfo(st) != nil {
+		t.Errorf("details of %v", st)
+	}
+	if tok, err := kittest.Token("abc").Token(kittest.Context(t)); tok != "abc" || err != nil {
+		t.Errorf("Token = %q, %v", tok, err)
+	}
+}
+
+func TestCallsAsACaller(t *testing.T) {
+	t.Parallel()
+	_, issuer := kittest.SecurityEnv(t, "https://issuer.kittest.test")
+	p := kittest.RoleCaller(auth.RoleLawyer, "mumbai", "kolkata")
+	if p.Subject != "lawyer-mumbai-kolkata" || p.Roles[0] != auth.RoleLawyer || len(p.Offices) != 2 {
+		t.Errorf("RoleCaller = %+v", p)
+	}
+	md, _ := metadata.FromOutgoingContext(kittest.As(t, issuer, p))
+	tok, ok := strings.CutPrefix(strings.Join(md.Get("authorization"), ""), "Bearer ")
+	if !ok {
+		t.Fatalf("authorization = %v", md.Get("authorization"))
+	}
+	v, err := auth.NewVerifierFromJWKS(issuer.Config(), issuer.JWKS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := v.Verify(context.Background(), tok); err != nil || got.Subject != p.Subject {
+		t.Errorf("Verify = %+v, %v", got, err)
+	}
+	if addr := kittest.FreeAddr(t); !strings.HasPrefix(addr, "127.0.0.1:") || strings.HasSuffix(addr, ":0") {
+		t.Errorf("FreeAddr = %q", addr)
 	}
 }

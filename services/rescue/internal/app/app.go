@@ -7,8 +7,11 @@
 // Who acts is the subject of the caller's identity (identity.FromContext),
 // and where it may act is that identity's offices: every repository call
 // carries the caller's domain.Scope, so a record of another office is
-// NOT_FOUND however the request names it. When is the injected Clock. Retried creates and transitions are told so by
-// the caller (Retry), because an earlier attempt may already have applied.
+// NOT_FOUND however the request names it. When is the injected Clock.
+// Retried creates and transitions are told so by the caller (Retry),
+// because an earlier attempt may already have applied. The generic pieces
+// (clock, scope, create-once, the metrics use cases) are the platform's
+// (packages usecase and metricsource).
 package app
 
 import (
@@ -17,24 +20,19 @@ import (
 	"time"
 
 	"github.com/justiceops/justice/services/platform/errs"
-	"github.com/justiceops/justice/services/platform/identity"
-	"github.com/justiceops/justice/services/platform/office"
+	"github.com/justiceops/justice/services/platform/metricsource"
+	"github.com/justiceops/justice/services/platform/usecase"
 	"github.com/justiceops/justice/services/rescue/internal/domain"
 )
 
 // Clock tells the time. Production uses the system clock; tests fix it.
-type Clock interface {
-	Now() time.Time
-}
+type Clock = usecase.Clock
 
 // ClockFunc adapts a function to Clock.
-type ClockFunc func() time.Time
-
-// Now returns f().
-func (f ClockFunc) Now() time.Time { return f() }
+type ClockFunc = usecase.ClockFunc
 
 // SystemClock is the real clock.
-var SystemClock = ClockFunc(time.Now)
+var SystemClock = usecase.SystemClock
 
 // TimeZones gives the time zone of an office, in which calendar days (a
 // survivor's day of rescue against a date of birth) are counted.
@@ -45,7 +43,7 @@ type Application struct {
 	locations  domain.LocationRepository
 	operations domain.OperationRepository
 	survivors  domain.SurvivorRepository
-	metrics    domain.MetricsRepository
+	metrics    *metricsource.Metrics
 	clock      Clock
 	zones      TimeZones
 	offices    []string
@@ -65,84 +63,26 @@ func New(locations domain.LocationRepository, operations domain.OperationReposit
 	if zones == nil {
 		zones = func(string) *time.Location { return time.UTC }
 	}
-	return &Application{locations: locations, operations: operations, survivors: survivors, metrics: metrics, clock: clock, zones: zones,
+	return &Application{locations: locations, operations: operations, survivors: survivors,
+		metrics: metricsource.NewMetrics(domain.ProvidedMetrics(), metrics, offices, clock), clock: clock, zones: zones,
 		offices: append([]string(nil), offices...)}
 }
 
 // Scope is the caller's office scope: the configured offices its identity
 // holds (all of them for an identity with AllOffices). A caller without an
 // identity has an empty scope and reaches nothing.
-func (a *Application) Scope(ctx context.Context) domain.Scope {
-	p := identity.FromContext(ctx)
-	if p.AllOffices {
-		return domain.NewScope(a.offices...)
-	}
-	return domain.NewScope(a.offices...).Narrow(p.Offices)
-}
-
-// checkCreateScope fails with NOT_FOUND reason OFFICE_NOT_FOUND unless the
-// caller may create records in office. The message is the one an unknown
-// office gets, so a caller learns nothing about offices it does not hold.
-func checkCreateScope(scope domain.Scope, code string) error {
-	if scope.Contains(code) {
-		return nil
-	}
-	return errs.NotFound(office.ReasonOfficeNotFound, "office %q not found", code)
-}
+func (a *Application) Scope(ctx context.Context) domain.Scope { return usecase.Scope(ctx, a.offices) }
 
 // Now is the application's clock reading.
 func (a *Application) Now() time.Time { return a.clock.Now() }
 
-func actor(ctx context.Context) string { return identity.FromContext(ctx).Subject }
+func actor(ctx context.Context) string { return usecase.Actor(ctx) }
 
-// createOnce inserts a new record in office, honouring retries: on a retry,
-// a record an earlier attempt already inserted under the reserved id is the
-// result, and nothing new is written. The office must be in scope.
-func createOnce[T any](ctx context.Context, scope domain.Scope, office string, retry bool, get func(context.Context) (*T, error),
-	build func() (*T, error), insert func(context.Context, *T) error) (*T, error) {
-	if err := checkCreateScope(scope, office); err != nil {
-		return nil, err
-	}
-	if retry {
-		existing, err := get(ctx)
-		if err == nil {
-			return existing, nil
-		}
-		if !errs.Is(err, errs.KindNotFound) {
-			return nil, err
-		}
-	}
-	rec, err := build()
-	if err != nil {
-		return nil, err
-	}
-	if err := insert(ctx, rec); err != nil {
-		if retry && errs.Is(err, errs.KindAlreadyExists) {
-			// A concurrent earlier attempt won the insert; its record is the result.
-			return get(ctx)
-		}
-		return nil, err
-	}
-	return rec, nil
-}
-
-// ListQuery is what a List query asks for.
-type ListQuery struct {
-	// Offices are the offices asked for: one office, or every office of the
-	// caller for offices/-. The use case narrows them to the caller's scope.
-	Offices []string
-	// QueryKey is the canonical parent the page token is bound to.
-	QueryKey string
-	// Filter, OrderBy, PageSize and PageToken are the caller's, as in AIP-132/158/160.
-	Filter, OrderBy, PageToken string
-	PageSize                   int32
-}
+// ListQuery is what a List query asks for (usecase.ListQuery).
+type ListQuery = usecase.ListQuery
 
 func (a *Application) domainQuery(ctx context.Context, q ListQuery) domain.ListQuery {
-	return domain.ListQuery{
-		Scope: a.Scope(ctx).Narrow(q.Offices), Filter: q.Filter, OrderBy: q.OrderBy, PageSize: q.PageSize, PageToken: q.PageToken,
-		QueryKey: q.QueryKey, Now: a.clock.Now(),
-	}
+	return q.Record(ctx, a.offices, a.clock.Now())
 }
 
 // Transition is what every lifecycle command carries.

@@ -220,7 +220,7 @@ func TestOperationCreateWithdrawsWhenItsLocationIsDeletedMeanwhile(t *testing.T)
 	f := newFixture(t)
 	f.location(t, "loc1", domain.LocationConfirmed)
 	// Between the create's check and its insert, the location is dismissed and deleted.
-	f.operations.beforeCreate = func(*domain.Operation) {
+	f.operations.BeforeCreate = func(*domain.Operation) {
 		if _, err := f.app.TransitionLocation(f.ctx, app.Transition{Office: "mumbai", ID: "loc1"}, domain.LocationDismissed); err != nil {
 			t.Errorf("dismiss: %v", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/justiceops/justice/services/platform/errs"
+	"github.com/justiceops/justice/services/platform/usecase"
 	"github.com/justiceops/justice/services/rescue/internal/domain"
 )
 
@@ -28,7 +29,7 @@ func (a *Application) CheckCreateLocation(cmd CreateLocation) error {
 // CreateLocation creates a SUSPECTED location.
 func (a *Application) CreateLocation(ctx context.Context, cmd CreateLocation) (*domain.Location, error) {
 	scope := a.Scope(ctx)
-	l, err := createOnce(ctx, scope, cmd.Office, cmd.Retry,
+	l, err := usecase.CreateOnce(ctx, scope, cmd.Office, cmd.Retry,
 		func(ctx context.Context) (*domain.Location, error) {
 			return a.locations.Get(ctx, scope, cmd.Office, cmd.ID)
 		},

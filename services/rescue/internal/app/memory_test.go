@@ -4,130 +4,49 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 
+	"github.com/justiceops/justice/services/platform/record/recordtest"
 	"github.com/justiceops/justice/services/rescue/internal/domain"
 )
 
-// memory is an in-memory repository for the application's unit tests. It
-// keeps the repository contract's semantics that the use cases rely on
-// (office scoping, NOT_FOUND, ALREADY_EXISTS, versioned updates) and nothing
-// of storage: the MongoDB adapter has its own contract tests.
+// memory is an in-memory repository for the application's unit tests: the
+// platform's recordtest.Memory behind the domain's repository interfaces,
+// keyed by resource name.
 type memory[T any] struct {
-	mu      sync.Mutex
-	kind    string
-	coll    string
-	records map[string]*T // by name
-	meta    func(*T) *domain.Meta
-	clone   func(*T) *T
-	// beforeCreate, when set, runs inside Create before the insert (to stage races).
-	beforeCreate func(*T)
+	*recordtest.Memory[T]
+	coll string
+}
+
+func newMem[T any](kind, coll string, name func(*T) string, meta func(*T) *domain.Meta, clone func(*T) *T) *memory[T] {
+	return &memory[T]{Memory: recordtest.New(kind, name, meta, clone), coll: coll}
 }
 
 func (m *memory[T]) key(office, id string) string { return domain.Name(office, m.coll, id) }
 
-func (m *memory[T]) Create(_ context.Context, rec *T) error {
-	if m.beforeCreate != nil {
-		m.beforeCreate(rec)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	meta := m.meta(rec)
-	k := m.key(meta.Office, meta.ID)
-	if _, ok := m.records[k]; ok {
-		return domain.AlreadyExists(m.kind, k)
-	}
-	m.records[k] = m.clone(rec)
-	return nil
-}
-
 func (m *memory[T]) Get(_ context.Context, scope domain.Scope, office, id string) (*T, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	rec, ok := m.records[m.key(office, id)]
-	if !ok || !scope.Contains(office) {
-		return nil, domain.NotFound(m.kind, m.key(office, id))
-	}
-	return m.clone(rec), nil
+	return m.Memory.Get(scope, office, m.key(office, id))
 }
 
-func (m *memory[T]) Update(ctx context.Context, scope domain.Scope, office, id string, fn domain.UpdateFunc[T]) (*T, error) {
-	cur, err := m.Get(ctx, scope, office, id)
-	if err != nil {
-		return nil, err
-	}
-	version := m.meta(cur).Version
-	next, err := fn(cur)
-	if err != nil {
-		return nil, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	k := m.key(office, id)
-	stored, ok := m.records[k]
-	if !ok {
-		return nil, domain.NotFound(m.kind, k)
-	}
-	if m.meta(stored).Version != version {
-		return nil, domain.ConcurrentModification(m.kind, k)
-	}
-	m.meta(next).Version = version + 1
-	m.records[k] = m.clone(next)
-	return m.clone(next), nil
+func (m *memory[T]) Update(_ context.Context, scope domain.Scope, office, id string, fn domain.UpdateFunc[T]) (*T, error) {
+	return m.Memory.Update(scope, office, m.key(office, id), fn)
 }
 
 func (m *memory[T]) Delete(_ context.Context, scope domain.Scope, office, id string, version int64) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	k := m.key(office, id)
-	stored, ok := m.records[k]
-	if !ok || !scope.Contains(office) {
-		return domain.NotFound(m.kind, k)
-	}
-	if m.meta(stored).Version != version {
-		return domain.ConcurrentModification(m.kind, k)
-	}
-	delete(m.records, k)
-	return nil
+	return m.Memory.Delete(scope, office, m.key(office, id), version)
 }
 
 func (m *memory[T]) List(_ context.Context, q domain.ListQuery) (domain.Page[*T], error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var names []string
-	for k, rec := range m.records {
-		if q.Scope.Contains(m.meta(rec).Office) {
-			names = append(names, k)
-		}
-	}
-	slices.Sort(names)
-	items := make([]*T, len(names))
-	for i, k := range names {
-		items[i] = m.clone(m.records[k])
-	}
-	return domain.Page[*T]{Items: items}, nil
+	return m.Page(q, nil), nil
 }
 
-func (m *memory[T]) len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.records)
-}
+func (m *memory[T]) len() int { return m.Len() }
 
 type memLocations struct{ *memory[domain.Location] }
 
 type memOperations struct{ *memory[domain.Operation] }
 
 func (m memOperations) CountByLocation(_ context.Context, scope domain.Scope, office, location string) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	n := 0
-	for _, o := range m.records {
-		if scope.Contains(office) && o.Office == office && o.Location == location {
-			n++
-		}
-	}
-	return n, nil
+	return len(m.Select(scope, func(o *domain.Operation) bool { return o.Office == office && o.Location == location })), nil
 }
 
 type memSurvivors struct{ *memory[domain.Survivor] }
@@ -137,13 +56,9 @@ func (m memSurvivors) Delete(context.Context, domain.Scope, string, string, int6
 }
 
 func (m memSurvivors) CountByOperation(_ context.Context, scope domain.Scope, operations []string) (map[string]int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	counts := map[string]int{}
-	for _, s := range m.records {
-		if scope.Contains(s.Office) && slices.Contains(operations, s.Operation) {
-			counts[s.Operation]++
-		}
+	for _, s := range m.Select(scope, func(s *domain.Survivor) bool { return slices.Contains(operations, s.Operation) }) {
+		counts[s.Operation]++
 	}
 	return counts, nil
 }
@@ -164,11 +79,9 @@ func (m memSurvivors) FindDuplicates(ctx context.Context, scope domain.Scope, of
 	if !ok {
 		return nil, nil
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	var refs []domain.SurvivorRef
-	for _, other := range m.records {
-		if k, ok := identityKey(other); ok && k == key && scope.Contains(other.Office) && other.Name() != s.Name() && len(refs) < limit {
+	for _, other := range m.Select(scope, nil) {
+		if k, ok := identityKey(other); ok && k == key && other.Name() != s.Name() && len(refs) < limit {
 			refs = append(refs, domain.SurvivorRef{Office: other.Office, ID: other.ID, Pseudonym: other.Pseudonym})
 		}
 	}
@@ -177,16 +90,10 @@ func (m memSurvivors) FindDuplicates(ctx context.Context, scope domain.Scope, of
 }
 
 func newMemory() (memLocations, memOperations, memSurvivors) {
-	return memLocations{&memory[domain.Location]{
-			kind: "location", coll: domain.CollectionLocations, records: map[string]*domain.Location{},
-			meta: func(l *domain.Location) *domain.Meta { return &l.Meta }, clone: (*domain.Location).Clone,
-		}},
-		memOperations{&memory[domain.Operation]{
-			kind: "operation", coll: domain.CollectionOperations, records: map[string]*domain.Operation{},
-			meta: func(o *domain.Operation) *domain.Meta { return &o.Meta }, clone: (*domain.Operation).Clone,
-		}},
-		memSurvivors{&memory[domain.Survivor]{
-			kind: "survivor", coll: domain.CollectionSurvivors, records: map[string]*domain.Survivor{},
-			meta: func(s *domain.Survivor) *domain.Meta { return &s.Meta }, clone: (*domain.Survivor).Clone,
-		}}
+	return memLocations{newMem("location", domain.CollectionLocations, (*domain.Location).Name,
+			func(l *domain.Location) *domain.Meta { return &l.Meta }, (*domain.Location).Clone)},
+		memOperations{newMem("operation", domain.CollectionOperations, (*domain.Operation).Name,
+			func(o *domain.Operation) *domain.Meta { return &o.Meta }, (*domain.Operation).Clone)},
+		memSurvivors{newMem("survivor", domain.CollectionSurvivors, (*domain.Survivor).Name,
+			func(s *domain.Survivor) *domain.Meta { return &s.Meta }, (*domain.Survivor).Clone)}
 }

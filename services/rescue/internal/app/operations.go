@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/justiceops/justice/services/platform/errs"
+	"github.com/justiceops/justice/services/platform/usecase"
 	"github.com/justiceops/justice/services/rescue/internal/domain"
 )
 
@@ -50,7 +51,7 @@ func (a *Application) CreateOperation(ctx context.Context, cmd CreateOperation) 
 		return nil, fmt.Errorf("app.CreateOperation: %w", err)
 	}
 	scope := a.Scope(ctx)
-	o, err := createOnce(ctx, scope, cmd.Office, cmd.Retry,
+	o, err := usecase.CreateOnce(ctx, scope, cmd.Office, cmd.Retry,
 		func(ctx context.Context) (*domain.Operation, error) {
 			return a.operations.Get(ctx, scope, cmd.Office, cmd.ID)
 		},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/justiceops/justice/services/platform/errs"
+	"github.com/justiceops/justice/services/platform/usecase"
 	"github.com/justiceops/justice/services/rescue/internal/domain"
 )
 
@@ -45,7 +46,7 @@ func (a *Application) CreateSurvivor(ctx context.Context, cmd CreateSurvivor) (*
 		return nil, fmt.Errorf("app.CreateSurvivor: %w", err)
 	}
 	scope := a.Scope(ctx)
-	s, err := createOnce(ctx, scope, cmd.Office, cmd.Retry,
+	s, err := usecase.CreateOnce(ctx, scope, cmd.Office, cmd.Retry,
 		func(ctx context.Context) (*domain.Survivor, error) {
 			return a.survivors.Get(ctx, scope, cmd.Office, cmd.ID)
 		},

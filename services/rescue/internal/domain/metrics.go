@@ -3,7 +3,6 @@ package domain
 import (
 	"time"
 
-	"github.com/justiceops/justice/services/platform/errs"
 	"github.com/justiceops/justice/services/platform/metricsource"
 )
 
@@ -81,21 +80,9 @@ type (
 	MetricsRepository = metricsource.Repository
 )
 
-// ValidateMetricsQuery checks what a caller asks of the metrics
-// (metricsource.ValidateMetricsQuery).
-func ValidateMetricsQuery(offices, metrics []string, fromMonth, toMonth string) error {
-	return metricsource.ValidateMetricsQuery(offices, metrics, fromMonth, toMonth)
-}
-
 // KnownMetrics returns the names of requested that the rescue service
 // provides, each once, in the order of ProvidedMetrics; every provided
 // metric when requested is empty.
 func KnownMetrics(requested []string) []string {
 	return metricsource.KnownMetrics(ProvidedMetrics(), requested)
-}
-
-// ValidateRebuildReason checks the reason of a recount: required, at most
-// MaxReasonLength characters.
-func ValidateRebuildReason(reason string) errs.Violations {
-	return metricsource.ValidateRebuildReason(reason)
 }

@@ -1,8 +1,6 @@
 package grpcport
 
 import (
-	"context"
-
 	"github.com/justiceops/justice/services/platform/metricsource"
 	"github.com/justiceops/justice/services/platform/office"
 	"github.com/justiceops/justice/services/rescue/internal/app"
@@ -12,28 +10,12 @@ import (
 // MetricsServer implements metricsv1.MetricsSourceServiceServer: the rescue
 // service's part of the cross-office metrics (survivors_rescued,
 // minors_rescued, operations_conducted), read from its pre-aggregated
-// counters. It is the platform's metricsource.Server over the rescue use
-// cases; the gateway calls it with the caller's own token, so the office
-// scope is the caller's.
+// counters. It is the platform's metricsource.Server over the rescue
+// metrics use cases; the gateway calls it with the caller's own token, so
+// the office scope is the caller's.
 type MetricsServer = metricsource.Server
 
 // NewMetrics returns the MetricsSourceService over the application.
 func NewMetrics(application *app.Application, offices *office.Registry) *MetricsServer {
-	return metricsource.NewServer(domain.ProvidedMetrics(), metricsUseCases{application}, offices)
-}
-
-// metricsUseCases are the application's metrics use cases as the
-// metricsource.Server calls them.
-type metricsUseCases struct {
-	app *app.Application
-}
-
-// Query implements metricsource.UseCases with app.QueryMetrics.
-func (u metricsUseCases) Query(ctx context.Context, q metricsource.MetricsQuery) ([]metricsource.MetricValue, error) {
-	return u.app.QueryMetrics(ctx, app.QueryMetrics(q))
-}
-
-// Rebuild implements metricsource.UseCases with app.RebuildMetrics.
-func (u metricsUseCases) Rebuild(ctx context.Context, reason string) (metricsource.MetricsRebuild, error) {
-	return u.app.RebuildMetrics(ctx, reason)
+	return metricsource.NewServer(domain.ProvidedMetrics(), application.Metrics(), offices)
 }

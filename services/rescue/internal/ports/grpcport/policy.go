@@ -36,6 +36,10 @@ import (
 //     casework.
 //   - trainer, partner_home: no record of this service (partner homes get
 //     their survivors' care fields from the aftercare service).
+//   - service: another service (prosecution, aftercare) with its own
+//     identity, checking that the survivors and operations it links exist
+//     (RescueReferenceService.LookupReferences, audited, as every lookup
+//     names survivors); no end user may call it, and a service nothing else.
 //
 // The aggregate metrics (MetricsSourceService.QueryMetrics: monthly counts
 // of survivors and minors rescued and operations conducted per office) are
@@ -66,8 +70,9 @@ func SeesIdentity(p identity.Principal) bool {
 }
 
 // Policy returns the rescue service's policy table: an entry for every RPC
-// of the RescueService, its AuditService and its MetricsSourceService (a
-// test walks the three service descriptors). A fresh map on every call.
+// of the RescueService, its RescueReferenceService, its AuditService and
+// its MetricsSourceService (a test walks the four service descriptors). A
+// fresh map on every call.
 func Policy() auth.Policy {
 	const (
 		investigator     = auth.RoleInvestigator
@@ -90,8 +95,8 @@ func Policy() auth.Policy {
 	// Recording and updating survivors: investigators and social workers.
 	editSurvivors := roles(investigator, socialWorker)
 
-	rule := func(r []string) auth.Rule { return auth.Rule{Roles: r} }
-	audited := func(r []string) auth.Rule { return auth.Rule{Roles: r, Audit: true} }
+	rule := func(r []string) auth.Rule { return auth.Allow(r...) }
+	audited := func(r []string) auth.Rule { return auth.AllowAudited(r...) }
 	return auth.Policy{
 		rescuev1.RescueService_CreateLocation_FullMethodName:      rule(editCases),
 		rescuev1.RescueService_GetLocation_FullMethodName:         rule(readCases),
@@ -119,6 +124,8 @@ func Policy() auth.Policy {
 		rescuev1.RescueService_UpdateSurvivor_FullMethodName:         audited(editSurvivors),
 		rescuev1.RescueService_FindSurvivorDuplicates_FullMethodName: audited(editSurvivors),
 		rescuev1.RescueService_EraseSurvivorIdentity_FullMethodName:  audited(roles(officeDirector, admin)),
+
+		rescuev1.RescueReferenceService_LookupReferences_FullMethodName: audited(roles(auth.RoleService)),
 
 		auditv1.AuditService_ListAuditEntries_FullMethodName: audited(roles(auditor)),
 

@@ -21,7 +21,8 @@ import (
 
 // services are every service the rescue binary registers that needs a policy.
 var services = []grpc.ServiceDesc{
-	rescuev1.RescueService_ServiceDesc, auditv1.AuditService_ServiceDesc, metricsv1.MetricsSourceService_ServiceDesc,
+	rescuev1.RescueService_ServiceDesc, rescuev1.RescueReferenceService_ServiceDesc, auditv1.AuditService_ServiceDesc,
+	metricsv1.MetricsSourceService_ServiceDesc,
 }
 
 func TestEveryRPCHasAPolicyEntry(t *testing.T) {
@@ -30,25 +31,19 @@ func TestEveryRPCHasAPolicyEntry(t *testing.T) {
 	if missing := p.Missing(services...); len(missing) > 0 {
 		t.Fatalf("RPCs without a policy entry (denied to everyone until added to Policy): %v", missing)
 	}
-	var registered []string
-	for _, sd := range services {
-		for _, m := range sd.Methods {
-			registered = append(registered, "/"+sd.ServiceName+"/"+m.MethodName)
-		}
-		for _, m := range sd.Streams {
-			registered = append(registered, "/"+sd.ServiceName+"/"+m.StreamName)
-		}
+	if unknown := p.Unknown(services...); len(unknown) > 0 {
+		t.Errorf("policy entries naming no registered RPC: %v", unknown)
 	}
 	for method, rule := range p {
-		if !slices.Contains(registered, method) {
-			t.Errorf("policy entry %s names no registered RPC", method)
-		}
 		if len(rule.Roles) == 0 {
 			t.Errorf("%s: no role may call it; remove the RPC or name its roles", method)
 		}
 		for _, r := range rule.Roles {
-			if !slices.Contains(auth.Roles(), r) {
-				t.Errorf("%s: role %q is not a human role", method, r)
+			if !auth.KnownRole(r) {
+				t.Errorf("%s: role %q is not a role a token may carry", method, r)
+			}
+			if r == auth.RoleService && method != rescuev1.RescueReferenceService_LookupReferences_FullMethodName {
+				t.Errorf("%s: a service identity may call it; services only look up references", method)
 			}
 		}
 	}
@@ -57,9 +52,11 @@ func TestEveryRPCHasAPolicyEntry(t *testing.T) {
 func TestEverySurvivorRPCAndTheAuditLogAreAudited(t *testing.T) {
 	t.Parallel()
 	for method, rule := range Policy() {
-		// RebuildMetrics reads every survivor record to recount them.
+		// RebuildMetrics reads every survivor record to recount them;
+		// LookupReferences reads the survivors another service names.
 		touchesSurvivors := strings.Contains(method, "Survivor") || strings.HasPrefix(method, "/justice.audit.") ||
-			method == metricsv1.MetricsSourceService_RebuildMetrics_FullMethodName
+			method == metricsv1.MetricsSourceService_RebuildMetrics_FullMethodName ||
+			method == rescuev1.RescueReferenceService_LookupReferences_FullMethodName
 		if rule.Audit != touchesSurvivors {
 			t.Errorf("%s: Audit = %v, want %v", method, rule.Audit, touchesSurvivors)
 		}
@@ -69,16 +66,7 @@ func TestEverySurvivorRPCAndTheAuditLogAreAudited(t *testing.T) {
 func TestPolicyGrantsEachRoleItsWork(t *testing.T) {
 	t.Parallel()
 	p := Policy()
-	may := func(role string) []string {
-		var out []string
-		for method := range p {
-			if p.Allows(method, identity.Principal{Subject: "x", Roles: []string{role}}) == nil {
-				out = append(out, method[strings.LastIndex(method, "/")+1:])
-			}
-		}
-		slices.Sort(out)
-		return out
-	}
+	may := p.Callable
 	reads := []string{"GetLocation", "GetOperation", "GetSurvivor", "ListLocations", "ListOperations", "ListSurvivors"}
 	decisions := []string{"AbortOperation", "CloseLocation", "CloseOperation", "ConductOperation", "ConfirmLocation",
 		"DismissLocation", "InvestigateLocation", "MarkRaidedLocation"}
@@ -111,8 +99,13 @@ func TestPolicyGrantsEachRoleItsWork(t *testing.T) {
 			t.Errorf("%s may call %v, want %v", role, got, w)
 		}
 	}
-	if got := may(auth.RoleService); len(got) != 0 {
-		t.Errorf("a service identity may call %v; no service calls the rescue service", got)
+	if got := may(auth.RoleService); !slices.Equal(got, []string{"LookupReferences"}) {
+		t.Errorf("a service identity may call %v; want LookupReferences only", got)
+	}
+	for _, role := range auth.Roles() {
+		if p.Allows(rescuev1.RescueReferenceService_LookupReferences_FullMethodName, identity.Principal{Roles: []string{role}}) == nil {
+			t.Errorf("the human role %s may look up references; only services may", role)
+		}
 	}
 }
 

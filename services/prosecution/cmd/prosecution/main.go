@@ -1,0 +1,15 @@
+// Command prosecution serves the justice.prosecution.v1.ProsecutionService,
+// its justice.audit.v1.AuditService and its part of the cross-office
+// metrics (justice.metrics.v1.MetricsSourceService) over gRPC, every call
+// authenticated by bearer token. It is configured by environment variables
+// (see service.Config); MONGODB_URI, the token keys (AUTH_OIDC_ISSUER_URL,
+// or AUTH_ISSUER with AUTH_KEYS_FILE), KEYS_DIR and SERVICE_TOKEN_FILE (the
+// service's own token, for its calls to rescue at RESCUE_ADDR) are required.
+package main
+
+import (
+	"github.com/justiceops/justice/services/platform/servicekit"
+	"github.com/justiceops/justice/services/prosecution/service"
+)
+
+func main() { servicekit.Main(service.Name, service.LoadConfig, service.Run) }
