@@ -6,6 +6,7 @@ replace (
 	github.com/justiceops/justice/gateway => ../../gateway
 	github.com/justiceops/justice/proto => ../../proto
 	github.com/justiceops/justice/services/platform => ../../services/platform
+	github.com/justiceops/justice/services/prosecution => ../../services/prosecution
 	github.com/justiceops/justice/services/rescue => ../../services/rescue
 )
 
@@ -14,6 +15,7 @@ require (
 	github.com/justiceops/justice/gateway v0.0.0-00010101000000-000000000000
 	github.com/justiceops/justice/proto v0.0.0-00010101000000-000000000000
 	github.com/justiceops/justice/services/platform v0.0.0-00010101000000-000000000000
+	github.com/justiceops/justice/services/prosecution v0.0.0-00010101000000-000000000000
 	github.com/justiceops/justice/services/rescue v0.0.0-00010101000000-000000000000
 	go.mongodb.org/mongo-driver/v2 v2.10.0
 	go.opentelemetry.io/otel v1.47.0

@@ -57,7 +57,7 @@ func TestMain(m *testing.M) {
 		defer os.RemoveAll(dir)
 		// The rate limit is far above what the benchmark sends: it measures
 		// latency, not the limiter.
-		cfg := stack.Config{DataDir: dir, StoreAddr: "127.0.0.1:0", RescueAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", GatewayGRPCAddr: "127.0.0.1:0",
+		cfg := stack.Config{DataDir: dir, StoreAddr: "127.0.0.1:0", RescueAddr: "127.0.0.1:0", ProsecutionAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", GatewayGRPCAddr: "127.0.0.1:0",
 			AuthIssuer: "justice-local", AuthAudience: "justice", RateLimit: ratelimit.Config{RPS: ratelimit.MaxRPS, Burst: ratelimit.MaxBurst}}
 		s, err := stack.Start(context.Background(), cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 		if err != nil {

@@ -27,7 +27,7 @@ var generous = ratelimit.Config{RPS: 100000, Burst: 100000}
 func startStack(t *testing.T, dir string, edit ...func(*stack.Config, **slog.Logger)) *stack.Stack {
 	t.Helper()
 	cfg := stack.Config{
-		DataDir: dir, StoreAddr: "127.0.0.1:0", RescueAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", GatewayGRPCAddr: "127.0.0.1:0",
+		DataDir: dir, StoreAddr: "127.0.0.1:0", RescueAddr: "127.0.0.1:0", ProsecutionAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", GatewayGRPCAddr: "127.0.0.1:0",
 		Reflection: true, AuthIssuer: "justice-local", AuthAudience: "justice", RateLimit: generous,
 	}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
@@ -66,15 +66,22 @@ func investigator(t *testing.T, s *stack.Stack) client {
 }
 
 // client is a tiny REST client for the tests; it sends token, when set, as
-// its bearer token.
+// its bearer token, and hands every response to inspect, when set.
 type client struct {
-	t     *testing.T
-	base  string
-	token string
+	t       *testing.T
+	base    string
+	token   string
+	inspect func(t *testing.T, method, path string, r response)
 }
 
 // as returns the client with another token.
 func (c client) as(token string) client { c.token = token; return c }
+
+// checking returns the client with every response also checked by inspect.
+func (c client) checking(inspect func(t *testing.T, method, path string, r response)) client {
+	c.inspect = inspect
+	return c
+}
 
 type response struct {
 	Status int
@@ -122,6 +129,9 @@ func (c client) do(method, path string, body any, header ...string) response {
 		if err := json.Unmarshal(raw, &out.Body); err != nil {
 			c.t.Fatalf("%s %s: response is not JSON: %v: %s", method, path, err, raw)
 		}
+	}
+	if c.inspect != nil {
+		c.inspect(c.t, method, path, out)
 	}
 	return out
 }

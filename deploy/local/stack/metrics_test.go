@@ -3,6 +3,9 @@ package stack_test
 import (
 	"context"
 	"fmt"
+	"maps"
+	"net/url"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -10,19 +13,29 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
+	"github.com/justiceops/justice/deploy/local/stack"
 	insightsv1 "github.com/justiceops/justice/proto/gen/go/justice/insights/v1"
 	"github.com/justiceops/justice/services/platform/auth"
 )
 
 // metricCells reads a GetMetrics JSON answer into office/metric -> value,
 // with suppressed cells as -1.
-func metricCells(t *testing.T, r response) map[string]int64 {
+func metricCells(t *testing.T, r response) map[string]int64 { return cells(t, r, false) }
+
+// periodCells reads a GetMetrics JSON answer into office/period/metric ->
+// value, with suppressed cells as -1.
+func periodCells(t *testing.T, r response) map[string]int64 { return cells(t, r, true) }
+
+func cells(t *testing.T, r response, byPeriod bool) map[string]int64 {
 	t.Helper()
 	cells := map[string]int64{}
 	values, _ := r.Body["values"].([]any)
 	for _, v := range values {
 		m := v.(map[string]any)
 		key := str(m, "office") + "/" + str(m, "metric")
+		if byPeriod {
+			key = str(m, "office") + "/" + str(m, "period") + "/" + str(m, "metric")
+		}
 		if m["suppressed"] == true {
 			cells[key] = -1
 			continue
@@ -37,6 +50,21 @@ func metricCells(t *testing.T, r response) map[string]int64 {
 		cells[key] = n
 	}
 	return cells
+}
+
+// checkSourcesOK fails unless every service answered the metrics query.
+func checkSourcesOK(t *testing.T, r response) {
+	t.Helper()
+	sources, _ := r.Body["sources"].([]any)
+	var ok []string
+	for _, src := range sources {
+		if m := src.(map[string]any); str(m, "state") == "SOURCE_STATE_OK" {
+			ok = append(ok, str(m, "source"))
+		}
+	}
+	if !slices.Equal(ok, []string{stack.Rescue, stack.Prosecution}) {
+		t.Errorf("sources = %v, want rescue and prosecution OK", r.Body["sources"])
+	}
 }
 
 func TestCrossOfficeMetricsComeFromTheServicesCounters(t *testing.T) {
@@ -63,7 +91,7 @@ func TestCrossOfficeMetricsComeFromTheServicesCounters(t *testing.T) {
 		"kolkata/survivors_rescued": 2, "kolkata/minors_rescued": 1, "kolkata/operations_conducted": 1,
 	}
 
-	// A regional director over both offices: exact figures for both, rescue's status OK.
+	// A regional director over both offices: exact figures for both, every source OK.
 	director := c.as(mint(t, s, "meera", []string{auth.RoleRegionalDirector}, "mumbai", "kolkata"))
 	r := director.must(200, "GET", query, nil)
 	got := metricCells(t, r)
@@ -72,10 +100,7 @@ func TestCrossOfficeMetricsComeFromTheServicesCounters(t *testing.T) {
 			t.Errorf("regional director: %s = %d, want %d (answer %s)", k, got[k], v, r.Raw)
 		}
 	}
-	sources, _ := r.Body["sources"].([]any)
-	if len(sources) != 1 || str(sources[0].(map[string]any), "state") != "SOURCE_STATE_OK" {
-		t.Errorf("sources = %v, want rescue OK", r.Body["sources"])
-	}
+	checkSourcesOK(t, r)
 
 	// An office director of Mumbai: Mumbai only; Kolkata is not found.
 	mumbai := c.as(mint(t, s, "ravi", []string{auth.RoleOfficeDirector}, "mumbai"))
@@ -128,5 +153,81 @@ func TestCrossOfficeMetricsComeFromTheServicesCounters(t *testing.T) {
 	}
 	if _, err := insightsv1.NewInsightsServiceClient(conn).GetMetrics(context.Background(), &insightsv1.GetMetricsRequest{}); err == nil {
 		t.Error("GetMetrics over gRPC without a token succeeded")
+	}
+}
+
+// TestProsecutionMetricsThroughTheEdge: the prosecution service's counters
+// reach regional directors through the edge, exactly, with the derived
+// conviction rate, and the first conviction is a milestone.
+func TestProsecutionMetricsThroughTheEdge(t *testing.T) {
+	s := startStack(t, t.TempDir())
+	defer s.Stop()
+	w := newCasework(investigator(t, s))
+	verdict := func(accused, v string, date map[string]any) {
+		t.Helper()
+		w.c.must(200, "POST", "/v1/"+accused+":recordVerdict", map[string]any{"verdict": "VERDICT_" + v, "verdict_date": date})
+	}
+
+	// Mumbai: a case charge-sheeted and judged. Three accused taken into
+	// custody (one arrested, released and re-arrested: counted once), one
+	// never; two convicted and one acquitted in June 2025. Another case
+	// charge-sheeted, awaiting trial, and one still at the FIR.
+	tried := w.prosecutionCase("mumbai", "CHARGESHEET_FILED", "JUDGMENT")
+	a1 := w.accused(tried, "ARRESTED")
+	a2 := w.accused(tried, "ARRESTED", "JUDICIAL_CUSTODY")
+	w.accused(tried, "ARRESTED", "AT_LARGE", "ARRESTED")
+	a4 := w.accused(tried)
+	verdict(a1, "CONVICTED", day(2025, 6, 10))
+	verdict(a2, "CONVICTED", day(2025, 6, 12))
+	verdict(a4, "ACQUITTED", day(2025, 6, 12))
+	w.prosecutionCase("mumbai", "CHARGESHEET_FILED")
+	w.prosecutionCase("mumbai")
+	// Kolkata: a case judged, its one accused acquitted.
+	kol := w.prosecutionCase("kolkata", "JUDGMENT")
+	verdict(w.accused(kol), "ACQUITTED", day(2025, 6, 20))
+
+	director := w.c.as(mint(t, s, "meera", []string{auth.RoleRegionalDirector}, "mumbai", "kolkata"))
+	q := url.Values{"granularity": {"GRANULARITY_TOTAL"},
+		"metrics": {"criminals_restrained", "convictions", "acquittals", "conviction_rate", "cases_charge_sheeted"}}
+	r := director.must(200, "GET", "/v1/metrics?"+q.Encode(), nil)
+	checkSourcesOK(t, r)
+	want := map[string]int64{
+		"mumbai/criminals_restrained": 3, "mumbai/convictions": 2, "mumbai/acquittals": 1,
+		"mumbai/conviction_rate":       67, // 2 of 3 verdicts, as a whole percentage
+		"mumbai/cases_charge_sheeted":  2,
+		"kolkata/criminals_restrained": 0, "kolkata/convictions": 0, "kolkata/acquittals": 1,
+		"kolkata/conviction_rate":      0, // every verdict an acquittal
+		"kolkata/cases_charge_sheeted": 1,
+	}
+	got := metricCells(t, r)
+	for k, v := range want {
+		if n, ok := got[k]; !ok || n != v {
+			t.Errorf("%s = %d (present %v), want %d: %s", k, n, ok, v, r.Raw)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d cells, want %d: %v", len(got), len(want), got)
+	}
+
+	// By month: May 2025 had no verdict, so it has no conviction rate (not 0).
+	q = url.Values{"granularity": {"GRANULARITY_MONTH"}, "from": {"2025-05"}, "to": {"2025-06"}, "offices": {"mumbai"},
+		"metrics": {"convictions", "conviction_rate"}}
+	months := periodCells(t, director.must(200, "GET", "/v1/metrics?"+q.Encode(), nil))
+	wantMonths := map[string]int64{"mumbai/2025-05/convictions": 0, "mumbai/2025-06/convictions": 2, "mumbai/2025-06/conviction_rate": 67}
+	if !maps.Equal(months, wantMonths) {
+		t.Errorf("by month: %v, want %v (no conviction_rate for May)", months, wantMonths)
+	}
+
+	// The first conviction is Mumbai's milestone, in June 2025; Kolkata has none.
+	m := director.must(200, "GET", "/v1/milestones", nil)
+	var convictions []string
+	for _, it := range m.Body["milestones"].([]any) {
+		ms := it.(map[string]any)
+		if str(ms, "kind") == "first_conviction" {
+			convictions = append(convictions, str(ms, "office")+"/"+str(ms, "month")+"/"+str(ms, "metric"))
+		}
+	}
+	if want := []string{"mumbai/2025-06/convictions"}; !slices.Equal(convictions, want) {
+		t.Errorf("first_conviction milestones %v, want %v: %s", convictions, want, m.Raw)
 	}
 }

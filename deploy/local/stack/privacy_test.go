@@ -52,6 +52,10 @@ func withIdentity(operation, pseudonym string) map[string]any {
 	return b
 }
 
+// privacyFIR is the FIR number of the privacy test's case, to find its
+// records in the raw files.
+const privacyFIR = "PRIV-7731/2025"
+
 // syncBuffer is a log sink safe for the stack's goroutines.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -72,9 +76,12 @@ func (s *syncBuffer) String() string {
 
 // TestLogsTracesAndFilesCarryNoIdentity runs create, read, update, list,
 // duplicate search, refused and failed calls on survivors with distinctive
-// identity through the REST edge, capturing every log line (at debug level)
-// and every span, then greps them, and the raw SQLite and key files of the
-// data directory after Stop, for that identity.
+// identity through the REST edge, then a prosecution case linking one of
+// them (witness, compensation, reads, refused and failed calls), capturing
+// every log line (at debug level) and every span, then greps them, and the
+// raw SQLite files of both services' databases and the key files of the
+// data directory after Stop, for that identity; prosecution's database
+// holds not even the pseudonym.
 func TestLogsTracesAndFilesCarryNoIdentity(t *testing.T) {
 	spans := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans), sdktrace.WithSampler(sdktrace.AlwaysSample()))
@@ -139,6 +146,25 @@ func TestLogsTracesAndFilesCarryNoIdentity(t *testing.T) {
 		map[string]any{"reason": "purpose served"})
 	c.as(mint(t, s, "asha-auditor", []string{auth.RoleAuditor}, "mumbai")).must(200, "GET", "/v1/offices/mumbai/auditEntries", nil)
 
+	// A prosecution flow on the same survivor: the case links her, she
+	// testifies, she applies for compensation; reads, a social worker's
+	// view, a refused link and bad input. Prosecution's database must hold
+	// her resource name only.
+	p := c.checking(noSurvivorIdentity)
+	caseBodyLinked := caseBody(privacyFIR, name)
+	caseBodyLinked["operations"] = []string{op}
+	caseName := str(p.must(201, "POST", "/v1/offices/mumbai/cases", caseBodyLinked).Body, "name")
+	p.must(200, "POST", "/v1/"+caseName+":advanceStage", map[string]any{"stage": "CASE_STAGE_COGNIZANCE", "effective_date": day(2025, 3, 15)})
+	witness := str(p.must(201, "POST", "/v1/"+caseName+"/witnesses", map[string]any{"survivor": name}).Body, "name")
+	p.must(201, "POST", "/v1/"+caseName+"/compensations", compensationBody(name, day(2025, 3, 20)))
+	p.must(200, "GET", "/v1/"+caseName, nil)
+	p.must(200, "GET", "/v1/offices/mumbai/cases/-/witnesses", nil)
+	sw := p.as(mint(t, s, "meera", []string{auth.RoleSocialWorker}, "mumbai"))
+	sw.must(200, "PATCH", "/v1/"+witness+"?update_mask=support_notes", map[string]any{"support_notes": "weekly call; doing well"})
+	sw.must(403, "PATCH", "/v1/"+witness+"?update_mask=testimony_status", map[string]any{"testimony_status": "TESTIMONY_STATUS_RECORDED"})
+	p.must(404, "POST", "/v1/"+caseName+":linkReference", map[string]any{"reference": "offices/mumbai/survivors/" + strings.Repeat("q", 20)})
+	p.must(400, "POST", "/v1/"+caseName+":linkReference", map[string]any{"reference": "offices/mumbai/shelters/x"})
+
 	if err := s.Stop(); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
@@ -191,8 +217,9 @@ func TestLogsTracesAndFilesCarryNoIdentity(t *testing.T) {
 		}
 	}
 
-	// The raw files: the store's SQLite files (with any journal) and the keys.
-	scanned, pseudonymSeen := 0, false
+	// The raw files: the store's SQLite files (with any journal), rescue's
+	// and prosecution's, and the keys.
+	scanned, pseudonymSeen, prosecutionSeen := 0, false, false
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -203,6 +230,12 @@ func TestLogsTracesAndFilesCarryNoIdentity(t *testing.T) {
 		}
 		scanned++
 		pseudonymSeen = pseudonymSeen || bytes.Contains(raw, []byte("Kestrel"))
+		if strings.HasPrefix(filepath.Base(path), "prosecution") {
+			prosecutionSeen = prosecutionSeen || bytes.Contains(raw, []byte(privacyFIR))
+			if bytes.Contains(raw, []byte("Kestrel")) {
+				t.Errorf("%s holds the survivor's pseudonym: prosecution stores her resource name only", path)
+			}
+		}
 		if loc := identityRE.FindIndex(raw); loc != nil {
 			t.Errorf("%s holds survivor identity in clear: %q", path, raw[loc[0]:loc[1]])
 		}
@@ -212,8 +245,9 @@ func TestLogsTracesAndFilesCarryNoIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The pseudonym is stored in clear: the grep would have found a name.
-	if scanned == 0 || !pseudonymSeen {
-		t.Fatalf("scanned %d files and never saw the clear pseudonym: the scan does not read the records", scanned)
+	if scanned == 0 || !pseudonymSeen || !prosecutionSeen {
+		t.Fatalf("scanned %d files; saw the clear pseudonym: %v; saw the case's FIR number in prosecution's database: %v; "+
+			"the scan does not read the records", scanned, pseudonymSeen, prosecutionSeen)
 	}
 }
 

@@ -1,6 +1,13 @@
 // Package stack runs the whole justice backend in one process for local use
 // and end-to-end tests: the embedded MongoDB-compatible store (FerretDB on
-// SQLite files), every service on its own gRPC port, and the REST edge.
+// SQLite files), every service on its own gRPC port with its own database
+// (rescue, prosecution), and the REST edge in front of them.
+//
+// The prosecution service asks rescue whether the survivors and operations
+// its cases link exist, over gRPC, with its own service identity: a token
+// of the stack's issuer for subject "svc:prosecution", role "service",
+// every office, minted and renewed by the stack (never an end user's
+// token).
 //
 // The stack is its own token issuer: an ES256 signing key kept in the keys
 // directory (DATA_DIR/keys unless KEYS_DIR says otherwise) signs the tokens
@@ -18,23 +25,28 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"google.golang.org/grpc"
 
 	"github.com/justiceops/justice/gateway/edge"
 	"github.com/justiceops/justice/gateway/insights"
 	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/embedstore"
 	"github.com/justiceops/justice/services/platform/fieldcrypt"
+	"github.com/justiceops/justice/services/platform/grpcclient"
 	"github.com/justiceops/justice/services/platform/grpcserver"
 	"github.com/justiceops/justice/services/platform/logging"
 	"github.com/justiceops/justice/services/platform/mongostore"
 	"github.com/justiceops/justice/services/platform/office"
 	"github.com/justiceops/justice/services/platform/pagination"
 	"github.com/justiceops/justice/services/platform/ratelimit"
+	"github.com/justiceops/justice/services/platform/servicekit"
+	prosecution "github.com/justiceops/justice/services/prosecution/service"
 	rescue "github.com/justiceops/justice/services/rescue/service"
 )
 
@@ -46,6 +58,8 @@ type Config struct {
 	StoreAddr string `env:"STORE_ADDR, default=127.0.0.1:27018"`
 	// RescueAddr is the rescue service's gRPC address.
 	RescueAddr string `env:"RESCUE_GRPC_ADDR, default=127.0.0.1:9001"`
+	// ProsecutionAddr is the prosecution service's gRPC address.
+	ProsecutionAddr string `env:"PROSECUTION_GRPC_ADDR, default=127.0.0.1:9002"`
 	// HTTPAddr is the REST edge's address.
 	HTTPAddr string `env:"HTTP_ADDR, default=127.0.0.1:8080"`
 	// GatewayGRPCAddr is the edge's own gRPC address (InsightsService).
@@ -87,7 +101,8 @@ func (c Config) Validate() error {
 		return errors.New("DATA_DIR: must not be empty")
 	}
 	for _, a := range []struct{ name, value string }{
-		{"STORE_ADDR", c.StoreAddr}, {"RESCUE_GRPC_ADDR", c.RescueAddr}, {"HTTP_ADDR", c.HTTPAddr},
+		{"STORE_ADDR", c.StoreAddr}, {"RESCUE_GRPC_ADDR", c.RescueAddr},
+		{"PROSECUTION_GRPC_ADDR", c.ProsecutionAddr}, {"HTTP_ADDR", c.HTTPAddr},
 		{"GATEWAY_GRPC_ADDR", c.GatewayGRPCAddr},
 	} {
 		if _, _, err := net.SplitHostPort(a.value); err != nil {
@@ -153,11 +168,18 @@ func (c Config) Issuer() (*auth.Issuer, error) {
 
 // Addresses says where each part of a started stack listens.
 type Addresses struct {
-	Store   string // mongodb:// URI of the embedded store
-	Rescue  string // host:port of the rescue gRPC service
-	HTTP    string // host:port of the REST edge
-	Gateway string // host:port of the edge's own gRPC API (insights)
+	Store       string // mongodb:// URI of the embedded store
+	Rescue      string // host:port of the rescue gRPC service
+	Prosecution string // host:port of the prosecution gRPC service
+	HTTP        string // host:port of the REST edge
+	Gateway     string // host:port of the edge's own gRPC API (insights, merged audit log)
 }
+
+// The names of the stack's services, for StopService.
+const (
+	Rescue      = "rescue"
+	Prosecution = "prosecution"
+)
 
 // Stack is a running local stack.
 type Stack struct {
@@ -166,15 +188,31 @@ type Stack struct {
 	// Issuer is the stack's token issuer: tests and tools mint tokens with it.
 	Issuer *auth.Issuer
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	once   sync.Once
-	mu     sync.Mutex
-	errs   []error
-	store  *embedstore.Store
-	client *mongo.Client
-	rescue *rescue.Service
-	edge   *edge.Edge
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
+	once       sync.Once
+	mu         sync.Mutex
+	errs       []error
+	store      *embedstore.Store
+	client     *mongo.Client
+	services   []*mounted
+	rescueConn *grpc.ClientConn
+	edge       *edge.Edge
+}
+
+// service is what the stack needs of a service package's Service.
+type service interface {
+	servicekit.Service
+	ReloadKeys() error
+}
+
+// mounted is one service the stack serves: its gRPC server and upkeep run
+// under a context of their own, so that StopService stops them alone.
+type mounted struct {
+	name    string
+	svc     service
+	cancel  context.CancelFunc
+	stopped sync.WaitGroup
 }
 
 // Start starts the store, the services and the edge, and returns once all of
@@ -211,40 +249,42 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Stack, err 
 		return s, fmt.Errorf("stack.Start: %w", err)
 	}
 
-	// Rescue.
-	rcfg := rescue.Config{
-		GRPC: grpcserver.Config{
-			Addr: cfg.RescueAddr, Reflection: cfg.Reflection, ShutdownTimeout: 10 * time.Second,
-			DefaultDeadline: 10 * time.Second, MaxRecvMsgBytes: 1 << 20,
-		},
-		Mongo:   mongostore.Config{Database: "rescue"},
-		Offices: cfg.Offices,
-		Pages:   cfg.Pages,
-		Auth:    s.Issuer.Config(),
-		// The offices' Tink keysets and their master key are created on
-		// first start, for every configured office.
-		Keys:       cfg.Keys(),
-		CreateKeys: true,
-		Log:        cfg.Log,
-	}
-	rsvc, err := rescue.New(ctx, rcfg, s.client.Database("rescue"), logger)
+	// Rescue, on its own database.
+	rcfg := cfg.serviceBase(cfg.RescueAddr, rescue.DefaultDatabase, s.Issuer)
+	rsvc, err := rescue.New(ctx, rcfg, s.client.Database(rcfg.Mongo.Database), logger)
 	if err != nil {
 		return s, fmt.Errorf("stack.Start: rescue: %w", err)
 	}
-	s.rescue = rsvc
-	rsrv := grpcserver.New(rcfg.GRPC, logger, rescue.ErrorDomain, rsvc.ServerOptions()...)
-	rsvc.Attach(rsrv)
-	rlis, err := rsrv.Listen()
+	s.Addrs.Rescue, err = s.serve(ctx, Rescue, "RESCUE_GRPC_ADDR", rcfg.GRPC, rescue.ErrorDomain, rsvc, logger)
 	if err != nil {
-		return s, fmt.Errorf("stack.Start: rescue on RESCUE_GRPC_ADDR %s: %w", cfg.RescueAddr, err)
+		return s, err
 	}
-	s.Addrs.Rescue = rlis.Addr().String()
-	s.run("rescue", func() error { return rsrv.Serve(ctx, rlis) })
-	s.run("rescue upkeep", func() error { rsvc.Maintain(ctx, rescue.SweepInterval); return nil })
+
+	// Prosecution, on its own database, asking rescue about the survivors
+	// and operations its cases link with its own service identity.
+	pcfg := prosecution.Config{
+		Base:       cfg.serviceBase(cfg.ProsecutionAddr, prosecution.DefaultDatabase, s.Issuer),
+		RescueAddr: s.Addrs.Rescue,
+		// As RESCUE_TIMEOUT defaults to.
+		RescueTimeout: 3 * time.Second,
+	}
+	s.rescueConn, err = grpcclient.Dial(s.Addrs.Rescue,
+		grpc.WithPerRPCCredentials(auth.PerRPCCredentials(s.Issuer.ServiceTokenSource(prosecution.Name, nil, true))))
+	if err != nil {
+		return s, fmt.Errorf("stack.Start: prosecution: rescue connection: %w", err)
+	}
+	psvc, err := prosecution.New(ctx, pcfg, s.client.Database(pcfg.Mongo.Database), s.rescueConn, logger)
+	if err != nil {
+		return s, fmt.Errorf("stack.Start: prosecution: %w", err)
+	}
+	s.Addrs.Prosecution, err = s.serve(ctx, Prosecution, "PROSECUTION_GRPC_ADDR", pcfg.GRPC, prosecution.ErrorDomain, psvc, logger)
+	if err != nil {
+		return s, err
+	}
 
 	// The REST edge.
 	ecfg := edge.Config{
-		HTTPAddr: cfg.HTTPAddr, RescueAddr: s.Addrs.Rescue, MaxBodyBytes: 1 << 20,
+		HTTPAddr: cfg.HTTPAddr, RescueAddr: s.Addrs.Rescue, ProsecutionAddr: s.Addrs.Prosecution, MaxBodyBytes: 1 << 20,
 		RequestTimeout: 15 * time.Second, ShutdownTimeout: 10 * time.Second,
 		Auth: s.Issuer.Config(), RateLimit: cfg.RateLimit, Log: cfg.Log,
 		GRPCAddr: cfg.GatewayGRPCAddr, CORS: cfg.CORS, RouteTimeouts: cfg.RouteTimeouts,
@@ -261,7 +301,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Stack, err 
 	s.Addrs.HTTP = hlis.Addr().String()
 	s.run("edge", func() error { return s.edge.Serve(ctx, hlis) })
 
-	// The edge's own gRPC API (cross-office insights).
+	// The edge's own gRPC API (cross-office insights, the merged audit log).
 	gsrv := grpcserver.New(grpcserver.Config{Addr: cfg.GatewayGRPCAddr, Reflection: cfg.Reflection}, logger,
 		edge.ErrorDomain, s.edge.GRPCServerOptions()...)
 	s.edge.AttachGRPC(gsrv)
@@ -274,15 +314,91 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Stack, err 
 	return s, nil
 }
 
+// serviceBase is the platform configuration of a service of the stack:
+// its gRPC server on addr, its own database, the stack's offices, page
+// tokens, logging, issuer and keys. The offices' keysets and their master
+// key are created on first start, for every configured office.
+func (c Config) serviceBase(addr, database string, issuer *auth.Issuer) servicekit.Base {
+	return servicekit.Base{
+		GRPC: grpcserver.Config{
+			Addr: addr, Reflection: c.Reflection, ShutdownTimeout: 10 * time.Second,
+			DefaultDeadline: 10 * time.Second, MaxRecvMsgBytes: 1 << 20,
+		},
+		Mongo:      mongostore.Config{Database: database},
+		Offices:    c.Offices,
+		Pages:      c.Pages,
+		Auth:       issuer.Config(),
+		Keys:       c.Keys(),
+		CreateKeys: true,
+		Log:        c.Log,
+	}
+}
+
+// serve serves svc on a gRPC server of its own (gcfg; variable names its
+// address in errors) and runs its upkeep, until the stack stops or
+// StopService stops it. It returns the address the server listens on.
+func (s *Stack) serve(ctx context.Context, name, variable string, gcfg grpcserver.Config, domain string, svc service,
+	logger *slog.Logger) (string, error) {
+	srv := grpcserver.New(gcfg, logger, domain, svc.ServerOptions()...)
+	svc.Attach(srv)
+	lis, err := srv.Listen()
+	if err != nil {
+		return "", fmt.Errorf("stack.Start: %s on %s %s: %w", name, variable, gcfg.Addr, err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	m := &mounted{name: name, svc: svc, cancel: cancel}
+	s.mu.Lock()
+	s.services = append(s.services, m)
+	s.mu.Unlock()
+	m.stopped.Add(2)
+	s.run(name, func() error { defer m.stopped.Done(); return srv.Serve(sctx, lis) })
+	s.run(name+" upkeep", func() error {
+		defer m.stopped.Done()
+		svc.Maintain(sctx, servicekit.SweepInterval)
+		return nil
+	})
+	return lis.Addr().String(), nil
+}
+
+// StopService stops one service of the running stack alone (Rescue or
+// Prosecution), gracefully, and waits until it has stopped; the rest runs
+// on. It is for seeing, and testing, how the rest copes with a service
+// down: the edge answers that service's routes 503 and /readyz 503, and
+// prosecution refuses what needs rescue (UNAVAILABLE, with a retry delay).
+// A stopped service stays stopped until the stack is started again.
+func (s *Stack) StopService(name string) error {
+	s.mu.Lock()
+	var names []string
+	var target *mounted
+	for _, m := range s.services {
+		names = append(names, m.name)
+		if m.name == name {
+			target = m
+		}
+	}
+	s.mu.Unlock()
+	if target == nil {
+		return fmt.Errorf("stack.StopService: no service %q; the stack's services: %s", name, strings.Join(names, ", "))
+	}
+	target.cancel()
+	target.stopped.Wait()
+	return nil
+}
+
 // ReloadKeys makes the running services re-read the offices' keysets, after
 // `justice-local keys rotate` (fieldcrypt.Rotate) added a new primary key:
 // new writes use it from then on, and records written before stay readable.
 func (s *Stack) ReloadKeys() error {
-	if s.rescue == nil {
+	s.mu.Lock()
+	services := slices.Clone(s.services)
+	s.mu.Unlock()
+	if len(services) == 0 {
 		return errors.New("stack.ReloadKeys: the stack is not running")
 	}
-	if err := s.rescue.ReloadKeys(); err != nil {
-		return fmt.Errorf("stack.ReloadKeys: %w", err)
+	for _, m := range services {
+		if err := m.svc.ReloadKeys(); err != nil {
+			return fmt.Errorf("stack.ReloadKeys: %s: %w", m.name, err)
+		}
 	}
 	return nil
 }
@@ -308,6 +424,9 @@ func (s *Stack) Wait() error {
 	s.once.Do(func() {
 		if s.edge != nil {
 			s.edge.Close()
+		}
+		if s.rescueConn != nil {
+			_ = s.rescueConn.Close()
 		}
 		if s.client != nil {
 			_ = s.client.Disconnect(context.Background())

@@ -34,6 +34,9 @@ commands:
   serve                      start the embedded store, the services and the REST edge; Ctrl-C stops
   token --role ROLE --offices OFFICES [--subject NAME] [--ttl 8h] [--partner ID]
                              print a bearer token signed by the local issuer (and nothing else)
+  token --service NAME [--ttl 8h]
+                             print a service identity's token (subject svc:NAME, role service, every
+                             office), e.g. for SERVICE_TOKEN_FILE of a prosecution binary run alone
   keys rotate --office OFFICE
                              add a new primary encryption key to an office's keyset; a running serve
                              uses it for new writes after SIGHUP or a restart; older records stay readable
@@ -101,11 +104,12 @@ func serve(ctx context.Context, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "justice-local is running (pid %d; data in %s, keys in %s)\n", os.Getpid(), cfg.DataDir, cfg.Keys().KeysDir)
-	fmt.Fprintf(stdout, "  REST edge      http://%s   (OpenAPI: http://%s/openapi.json)\n", s.Addrs.HTTP, s.Addrs.HTTP)
-	fmt.Fprintf(stdout, "  gateway gRPC   %s   (justice.insights.v1.InsightsService)\n", s.Addrs.Gateway)
-	fmt.Fprintf(stdout, "  rescue gRPC    %s\n", s.Addrs.Rescue)
-	fmt.Fprintf(stdout, "  store          %s\n", s.Addrs.Store)
-	fmt.Fprintln(stdout, "  a token        TOKEN=$(./bin/justice-local token --role investigator --offices mumbai)")
+	fmt.Fprintf(stdout, "  REST edge         http://%s   (OpenAPI: http://%s/openapi.json)\n", s.Addrs.HTTP, s.Addrs.HTTP)
+	fmt.Fprintf(stdout, "  gateway gRPC      %s   (justice.insights.v1.InsightsService, merged justice.audit.v1.AuditService)\n", s.Addrs.Gateway)
+	fmt.Fprintf(stdout, "  rescue gRPC       %s\n", s.Addrs.Rescue)
+	fmt.Fprintf(stdout, "  prosecution gRPC  %s   (asks rescue about linked records as svc:prosecution)\n", s.Addrs.Prosecution)
+	fmt.Fprintf(stdout, "  store             %s   (databases rescue, prosecution)\n", s.Addrs.Store)
+	fmt.Fprintln(stdout, "  a token           TOKEN=$(./bin/justice-local token --role investigator --offices mumbai)")
 	fmt.Fprintln(stdout, "press Ctrl-C to stop; `kill -HUP <pid>` reloads the encryption keys after `justice-local keys rotate`")
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -139,10 +143,15 @@ const (
 )
 
 const tokenUsage = `usage: justice-local token --role ROLE --offices OFFICES [--subject NAME] [--ttl 8h] [--partner ID]
+       justice-local token --service NAME [--ttl 8h]
 
 Prints a bearer token signed by the local issuer, and nothing else, e.g.
   TOKEN=$(./bin/justice-local token --role investigator --offices mumbai)
   curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/v1/offices/mumbai/survivors
+
+With --service, the token is a service's own identity (subject svc:NAME, role
+service, every office), which services use to call each other, e.g.
+  ./bin/justice-local token --service prosecution > prosecution.token   # SERVICE_TOKEN_FILE
 
 flags:
 `
@@ -160,6 +169,8 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	subject := fs.String("subject", "", "who the caller is, as the audit log records it (default local-<role>)")
 	ttl := fs.Duration("ttl", 8*time.Hour, "how long the token is valid, between 1m and 168h")
 	partner := fs.String("partner", "", "the partner organisation (partner_id claim), e.g. the aftercare home a partner_home caller runs")
+	service := fs.String("service", "", "a service's own identity instead of a person's: its name, e.g. prosecution; "+
+		"not with --role, --offices, --subject or --partner")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -178,7 +189,12 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	p, err := tokenPrincipal(*role, *offices, *subject, *partner, registry)
+	var p identity.Principal
+	if isFlagSet(fs, "service") {
+		p, err = servicePrincipal(*service, fs)
+	} else {
+		p, err = tokenPrincipal(*role, *offices, *subject, *partner, registry)
+	}
 	if err != nil {
 		return fmt.Errorf("%w: token: %w", errUsage, err)
 	}
@@ -195,6 +211,32 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	_, err = fmt.Fprintln(stdout, tok)
 	return err
+}
+
+// serviceNameRE is the form of a service's name, e.g. prosecution.
+var serviceNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+
+// isFlagSet reports whether the command line set the flag name.
+func isFlagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// servicePrincipal is the identity of the service name: subject svc:NAME,
+// role service, every office, as a service's token source mints it. The
+// flags of a person's token may not come with it.
+func servicePrincipal(name string, fs *flag.FlagSet) (identity.Principal, error) {
+	for _, f := range []string{"role", "offices", "subject", "partner"} {
+		if isFlagSet(fs, f) {
+			return identity.Principal{}, fmt.Errorf("--service and --%s: a service token names the service only (role %s, every office)",
+				f, auth.RoleService)
+		}
+	}
+	if !serviceNameRE.MatchString(name) {
+		return identity.Principal{}, fmt.Errorf("--service %q: must be a service's name, 1 to 32 lower-case letters, digits or '-', e.g. prosecution", name)
+	}
+	return identity.Principal{Subject: auth.ServiceSubjectPrefix + name, Roles: []string{auth.RoleService}, AllOffices: true}, nil
 }
 
 // partnerIDRE is the form of a partner organisation id.

@@ -83,6 +83,13 @@ func TestTokenPrintsOnlyATokenTheStackAccepts(t *testing.T) {
 	if p := verifyPrincipal(t, dir, strings.TrimSpace(out)); p.PartnerID != "home-7" || p.Subject != "local-partner_home" {
 		t.Errorf("--partner: token speaks for %+v", p)
 	}
+	out, _, err = run(t, "token", "--service", "prosecution", "--ttl", "2h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := verifyPrincipal(t, dir, strings.TrimSpace(out)); p.Subject != "svc:prosecution" || !slices.Equal(p.Roles, []string{auth.RoleService}) || !p.AllOffices {
+		t.Errorf("--service prosecution: token speaks for %+v, want svc:prosecution, role service, every office", p)
+	}
 	if _, err := os.Stat(dir + "/keys/" + auth.IssuerKeyFile); err != nil {
 		t.Errorf("the issuer key is not in DATA_DIR/keys: %v", err)
 	}
@@ -105,6 +112,10 @@ func TestTokenRefusesWhatItCannotMint(t *testing.T) {
 		{"partner home without a partner", []string{"--role", "partner_home", "--offices", "mumbai"}, []string{"--partner"}},
 		{"malformed partner", []string{"--role", "partner_home", "--offices", "mumbai", "--partner", "a b"}, []string{"--partner", `"a b"`}},
 		{"stray argument", []string{"--role", "investigator", "--offices", "mumbai", "extra"}, []string{`"extra"`}},
+		{"service with a role", []string{"--service", "prosecution", "--role", "investigator"}, []string{"--service and --role"}},
+		{"service with offices", []string{"--service", "prosecution", "--offices", "mumbai"}, []string{"--service and --offices"}},
+		{"malformed service", []string{"--service", "Prosecution Svc"}, []string{"--service", `"Prosecution Svc"`, "e.g. prosecution"}},
+		{"empty service", []string{"--service", ""}, []string{"--service", `""`}},
 		{"unknown flag", []string{"--rol", "investigator"}, []string{"rol"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
