@@ -10,7 +10,7 @@ export GOFLAGS := -buildvcs=false
 # Every Go module of the workspace (go.work); scripts/tools is apart on purpose.
 MODULES := proto services/platform services/rescue services/prosecution gateway deploy/local
 PKGS    := $(addsuffix /...,$(addprefix ./,$(MODULES)))
-BINARIES := justice-local:./deploy/local/cmd/justice-local rescue:./services/rescue/cmd/rescue gateway:./gateway/cmd/gateway
+BINARIES := justice-local:./deploy/local/cmd/justice-local rescue:./services/rescue/cmd/rescue prosecution:./services/prosecution/cmd/prosecution gateway:./gateway/cmd/gateway
 
 .PHONY: help
 help: ## list the targets

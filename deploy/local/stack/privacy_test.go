@@ -164,6 +164,8 @@ func TestLogsTracesAndFilesCarryNoIdentity(t *testing.T) {
 	sw.must(403, "PATCH", "/v1/"+witness+"?update_mask=testimony_status", map[string]any{"testimony_status": "TESTIMONY_STATUS_RECORDED"})
 	p.must(404, "POST", "/v1/"+caseName+":linkReference", map[string]any{"reference": "offices/mumbai/survivors/" + strings.Repeat("q", 20)})
 	p.must(400, "POST", "/v1/"+caseName+":linkReference", map[string]any{"reference": "offices/mumbai/shelters/x"})
+	// A name pasted where a reference belongs is not repeated anywhere.
+	p.must(400, "POST", "/v1/"+caseName+":linkReference", map[string]any{"reference": "Zyxwy Qqvarn"})
 
 	if err := s.Stop(); err != nil {
 		t.Fatalf("stop: %v", err)

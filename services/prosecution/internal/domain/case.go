@@ -231,9 +231,9 @@ func referenceProblem(name, collection, office string) string {
 	o, _, ok := record.SplitName(name, collection)
 	switch {
 	case !ok:
-		return fmt.Sprintf("must be a rescue resource name %s; got %q", format, truncate(name, maxNameEcho))
+		return fmt.Sprintf("must be a rescue resource name %s (the value is not repeated here: a pasted name may be identity)", format)
 	case o != office:
-		return fmt.Sprintf("must name a record of the case's office %s (offices/%s/%s/{id}); got office %s", office, office, collection, o)
+		return fmt.Sprintf("must name a record of the case's office %s (offices/%s/%s/{id}); it names another office", office, office, collection)
 	}
 	return ""
 }
@@ -578,8 +578,8 @@ func (c *Case) referenceList(field, reference string) (*[]string, error) {
 		}
 		return &c.Operations, nil
 	}
-	msg := fmt.Sprintf("must be a rescue survivor (offices/%s/survivors/{survivor}) or operation (offices/%s/operations/{operation}) of the case's office; got %q",
-		c.Office, c.Office, truncate(reference, maxNameEcho))
+	msg := fmt.Sprintf("must be a rescue survivor (offices/%s/survivors/{survivor}) or operation (offices/%s/operations/{operation}) of the case's office",
+		c.Office, c.Office)
 	return nil, errs.InvalidArgument("INVALID_FIELDS", field+": "+msg, errs.FieldViolation{Field: field, Description: msg})
 }
 

@@ -141,7 +141,7 @@ func TestCaseReferencesAtCreate(t *testing.T) {
 	}{
 		{"operation of another office", []string{"offices/kolkata/operations/op1"}, nil, "case.operations[0]", "the case's office mumbai"},
 		{"survivor as operation", []string{"offices/mumbai/survivors/s1"}, nil, "case.operations[0]", "offices/{office}/operations/{id}"},
-		{"malformed survivor", nil, []string{"s1"}, "case.survivors[0]", `got "s1"`},
+		{"malformed survivor", nil, []string{"Zyxwy Qqvarn"}, "case.survivors[0]", "the value is not repeated"},
 		{"duplicate survivor", nil, []string{"offices/mumbai/survivors/s1", "offices/mumbai/survivors/s1"}, "case.survivors[1]", "repeats case.survivors[0]"},
 		{"too many survivors", nil, make([]string, domain.MaxCaseReferences+1), "case.survivors", "at most 100"},
 	}
@@ -605,5 +605,23 @@ func TestCheckVerdictAllowed(t *testing.T) {
 				assertFailedPrecondition(t, err, "VERDICT_NOT_ALLOWED", "is recorded only while the case is")
 			}
 		}
+	}
+}
+
+// TestMalformedReferenceNotEchoed: a name pasted into a reference field may
+// be a survivor's identity; no message repeats it.
+func TestMalformedReferenceNotEchoed(t *testing.T) {
+	t.Parallel()
+	const pasted = "Zyxwy Qqvarn"
+	_, err := domain.NewCase("c1", "mumbai", validCaseFields(), []string{pasted}, []string{pasted}, "priya", t0, ist)
+	if err == nil || strings.Contains(fmt.Sprintf("%+v", err), pasted) {
+		t.Fatalf("NewCase with malformed references: error %v must exist and not repeat the value", err)
+	}
+	c, err := domain.NewCase("c1", "mumbai", validCaseFields(), nil, nil, "priya", t0, ist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Link(pasted, "priya", t0); err == nil || strings.Contains(fmt.Sprintf("%+v", err), pasted) {
+		t.Fatalf("Link of a malformed reference: error %v must exist and not repeat the value", err)
 	}
 }
