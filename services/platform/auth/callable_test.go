@@ -48,7 +48,7 @@ func TestRulesAndUnknownEntries(t *testing.T) {
 	delete(p, "/justice.x.v1.X/WatchThings")
 	err := p.Check(sd)
 	for _, want := range []string{"without a policy entry (denied to everyone until added): [/justice.x.v1.X/WatchThings]",
-		"naming no registered RPC: [/justice.x.v1.X/NoOne /justice.x.v1.X/OldThing /justice.x.v1.X/Odd]",
+		"naming no registered RPC: [/justice.x.v1.X/NoOne /justice.x.v1.X/Odd /justice.x.v1.X/OldThing]",
 		"/justice.x.v1.X/NoOne: no role may call it", `/justice.x.v1.X/Odd: role "wizard" is not a role a token may carry`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Check = %v, want it to say %q", err, want)

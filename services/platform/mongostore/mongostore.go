@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -138,8 +139,16 @@ func clientOptions(cfg Config) *options.ClientOptions {
 // connection when a single createIndexes command names two or more indexes
 // that already exist. FerretDB v1 also ignores "sparse", and rejects
 // expireAfterSeconds (TTL) and partialFilterExpression.
+//
+// The driver records the index name in the model's options as it creates
+// it (IndexOptionsBuilder.SetName), so each call works on a copy of them:
+// models are typically package variables, shared by every service of a
+// process that opens its store at the same time.
 func EnsureIndexes(ctx context.Context, coll *mongo.Collection, models []mongo.IndexModel) error {
 	for _, m := range models {
+		if m.Options != nil {
+			m.Options = &options.IndexOptionsBuilder{Opts: slices.Clone(m.Options.Opts)}
+		}
 		if _, err := coll.Indexes().CreateOne(ctx, m); err != nil {
 			return fmt.Errorf("mongostore.EnsureIndexes: collection %q: %w", coll.Name(), err)
 		}

@@ -368,3 +368,28 @@ func TestVersionedReplaceUnderWriteLocksLetsExactlyOneWriterWin(t *testing.T) {
 		t.Errorf("writers that replaced version 1 = %d, want exactly 1", wins.Load())
 	}
 }
+
+// TestEnsureIndexesLeavesSharedModelsAlone opens the same package-level
+// models on two databases at once, as two services of one process do: the
+// models' options are not written to (the race detector would see it).
+func TestEnsureIndexesLeavesSharedModelsAlone(t *testing.T) {
+	t.Parallel()
+	models := []mongo.IndexModel{
+		{Keys: bson.D{{Key: "time", Value: -1}}, Options: options.Index().SetName("time")},
+		{Keys: bson.D{{Key: "office", Value: 1}}},
+	}
+	before := len(models[0].Options.Opts)
+	dbs := []*mongo.Database{storetest.NewDatabase(t), storetest.NewDatabase(t)}
+	errc := make(chan error, len(dbs))
+	for _, db := range dbs {
+		go func() { errc <- mongostore.EnsureIndexes(t.Context(), db.Collection("audit_log"), models) }()
+	}
+	for range dbs {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(models[0].Options.Opts); got != before || models[1].Options != nil {
+		t.Errorf("the shared models changed: %d options (was %d), options of the unnamed one %v", got, before, models[1].Options)
+	}
+}
