@@ -246,21 +246,25 @@ func TestProsecutionEndToEndThroughTheRESTEdge(t *testing.T) {
 
 	// The merged audit log: the correction (refused without a reason, then
 	// made), and rescue's record of prosecution asking about the survivor
-	// with its own service identity, never the caller's. (Rescue files a
-	// lookup under offices/-, without a resource: only an auditor of every
-	// office lists it.)
-	auditor := c.as(mint(t, s, "kavya", []string{auth.RoleAuditor}, "*"))
-	lookups := auditor.must(200, "GET", "/v1/offices/-/auditEntries?"+url.Values{"filter": {`action = "` +
+	// with its own service identity, never the caller's, filed under the
+	// office of the names looked up: Mumbai's auditor sees it.
+	auditor := c.as(mint(t, s, "kavya", []string{auth.RoleAuditor}, "mumbai"))
+	lookups := auditor.must(200, "GET", "/v1/offices/mumbai/auditEntries?"+url.Values{"filter": {`action = "` +
 		rescuev1.RescueReferenceService_LookupReferences_FullMethodName + `"`}}.Encode(), nil)
 	list, _ := lookups.Body["audit_entries"].([]any)
 	if len(list) == 0 {
-		t.Errorf("rescue's audit log has no reference lookup: %s", lookups.Raw)
+		t.Errorf("rescue's audit log has no reference lookup for Mumbai: %s", lookups.Raw)
 	}
+	sawSurvivor := false
 	for _, e := range list {
 		m := e.(map[string]any)
 		if str(m, "subject") != "svc:prosecution" || fmt.Sprint(m["roles"]) != "[service]" || str(m, "service") != stack.Rescue {
 			t.Errorf("a reference lookup audited as %v, want rescue's entry for svc:prosecution, role service", m)
 		}
+		sawSurvivor = sawSurvivor || slices.Contains(strings.Split(str(m, "resource"), ","), survivor)
+	}
+	if !sawSurvivor {
+		t.Errorf("no reference lookup names the survivor linked: %s", lookups.Raw)
 	}
 	q := url.Values{"filter": {`resource = "` + caseName + `" AND action = "` + prosecutionv1.ProsecutionService_CorrectCaseStage_FullMethodName + `"`}}
 	entries := auditor.must(200, "GET", "/v1/offices/mumbai/auditEntries?"+q.Encode(), nil)

@@ -11,7 +11,9 @@ import (
 // DefaultResolve finds the record a request acts on, for the audit log:
 // the request's string field "name", else "parent", else the "name" of
 // its first set message field that has one (e.g. survivor.name of an
-// update). office is the {office} of "offices/{office}/..." ("-" for
+// update), else the repeated string field "names" of a batch request
+// (AIP-231), whose names are kept comma-separated, filed under their
+// common office ("-" when they span several). office is the {office} of "offices/{office}/..." ("-" for
 // offices/-), or "" when the resource is not under an office. method is
 // not used: every method's request is resolved the same way.
 func DefaultResolve(method string, req any) (resource, office string) {
@@ -35,6 +37,11 @@ func DefaultResolve(method string, req any) (resource, office string) {
 				resource = n
 				break
 			}
+		}
+	}
+	if resource == "" {
+		if names, ok := repeatedString(r, "names"); ok {
+			return resolveBatch(names)
 		}
 	}
 	if !wellFormedName(resource) {
@@ -97,4 +104,37 @@ func stringField(m protoreflect.Message, name protoreflect.Name) string {
 		return ""
 	}
 	return m.Get(fd).String()
+}
+
+// repeatedString returns the values of the repeated string field name of m;
+// ok is false when m has no such field or it is empty.
+func repeatedString(m protoreflect.Message, name protoreflect.Name) (values []string, ok bool) {
+	fd := m.Descriptor().Fields().ByName(name)
+	if fd == nil || fd.Kind() != protoreflect.StringKind || !fd.IsList() {
+		return nil, false
+	}
+	list := m.Get(fd).List()
+	for i := range list.Len() {
+		values = append(values, list.Get(i).String())
+	}
+	return values, len(values) > 0
+}
+
+// resolveBatch resolves the names of a batch request: every name must be
+// well formed (else the whole batch is InvalidResourceName: the text is
+// the caller's), and the office is theirs when they share one, else "-".
+func resolveBatch(names []string) (resource, office string) {
+	for i, n := range names {
+		if n == "" || !wellFormedName(n) {
+			return InvalidResourceName, ""
+		}
+		o := OfficeOf(n)
+		switch {
+		case i == 0:
+			office = o
+		case o != office:
+			office = "-"
+		}
+	}
+	return strings.Join(names, ","), office
 }

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
 	"strings"
 	"sync"
 	"testing"
@@ -89,6 +90,13 @@ func TestDefaultResolve(t *testing.T) {
 		{"message without such fields", wrapperspb.String("offices/mumbai/survivors/abc"), "", ""},
 		{"not a proto message", "offices/mumbai", "", ""},
 		{"nil request (streams)", nil, "", ""},
+		{"batch of one office", &rescuev1.LookupReferencesRequest{Names: []string{"offices/mumbai/survivors/a", "offices/mumbai/operations/b"}},
+			"offices/mumbai/survivors/a,offices/mumbai/operations/b", "mumbai"},
+		{"batch across offices", &rescuev1.LookupReferencesRequest{Names: []string{"offices/mumbai/survivors/a", "offices/kolkata/survivors/b"}},
+			"offices/mumbai/survivors/a,offices/kolkata/survivors/b", "-"},
+		{"batch with a malformed name", &rescuev1.LookupReferencesRequest{Names: []string{"offices/mumbai/survivors/a", "Zyxwy Qqvarn"}},
+			auth.InvalidResourceName, ""},
+		{"empty batch", &rescuev1.LookupReferencesRequest{}, "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -31,16 +31,18 @@ import (
 //     List and the hearing calendar), changes nothing.
 //   - regional_director: several offices' summaries: the aggregate metrics
 //     (MetricsSourceService.QueryMetrics), nothing else.
-//   - auditor: reads the audit log (ListAuditEntries), nothing else.
+//   - auditor: reads the audit log (ListAuditEntries) and the metrics.
 //   - admin: rebuilds the metrics counters (RebuildMetrics, which also
 //     needs every office) and reads the metrics; no casework.
 //   - trainer: the aggregate metrics, like every member of office staff.
-//   - partner_home: nothing of this service.
+//   - partner_home: the aggregate metrics only (the gateway suppresses
+//     small cells for them).
 //
 // The metrics (monthly counts of criminals restrained, convictions,
 // acquittals and cases charge-sheeted per office) name no record and no
-// person; office staff, directors and admins read them within the offices
-// they hold.
+// person: as in every service, every human role reads them within the
+// offices it holds, and the gateway suppresses cells below its threshold
+// for the roles outside the office staff.
 //
 // Every RPC that touches a survivor link is audited: each call and each
 // denied attempt is recorded before it runs. Cases carry survivors' names,
@@ -119,8 +121,7 @@ func Policy() auth.Policy {
 
 		auditv1.AuditService_ListAuditEntries_FullMethodName: audited(auditor),
 
-		metricsv1.MetricsSourceService_QueryMetrics_FullMethodName: rule(investigator, lawyer, socialWorker, trainer,
-			officeDirector, regionalDirector, admin),
+		metricsv1.MetricsSourceService_QueryMetrics_FullMethodName: rule(auth.Roles()...),
 		metricsv1.MetricsSourceService_RebuildMetrics_FullMethodName: audited(admin),
 	}
 }

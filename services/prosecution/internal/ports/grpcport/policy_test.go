@@ -71,9 +71,9 @@ func TestPolicyGrantsEachRoleItsWork(t *testing.T) {
 		auth.RoleOfficeDirector:   sorted(reads, metrics),
 		auth.RoleRegionalDirector: metrics,
 		auth.RoleTrainer:          metrics,
-		auth.RoleAuditor:          {"ListAuditEntries"},
+		auth.RoleAuditor:          sorted([]string{"ListAuditEntries"}, metrics),
 		auth.RoleAdmin:            sorted(metrics, []string{"RebuildMetrics"}),
-		auth.RolePartnerHome:      nil,
+		auth.RolePartnerHome:      metrics,
 	}
 	for _, role := range auth.Roles() {
 		w, ok := want[role]
