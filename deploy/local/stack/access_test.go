@@ -93,7 +93,7 @@ func documentedProsecutionPolicy() auth.Policy {
 	p := auth.Policy{
 		auditv1.AuditService_ListAuditEntries_FullMethodName: {Roles: []string{auth.RoleAuditor}},
 		// The metrics: every human role (suppressed at the gateway for partners); rebuilds for admins.
-		metricsv1.MetricsSourceService_QueryMetrics_FullMethodName: {Roles: auth.Roles()},
+		metricsv1.MetricsSourceService_QueryMetrics_FullMethodName:   {Roles: auth.Roles()},
 		metricsv1.MetricsSourceService_RebuildMetrics_FullMethodName: {Roles: []string{auth.RoleAdmin}},
 	}
 	for method, roles := range rules {

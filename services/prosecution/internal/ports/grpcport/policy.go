@@ -121,7 +121,7 @@ func Policy() auth.Policy {
 
 		auditv1.AuditService_ListAuditEntries_FullMethodName: audited(auditor),
 
-		metricsv1.MetricsSourceService_QueryMetrics_FullMethodName: rule(auth.Roles()...),
+		metricsv1.MetricsSourceService_QueryMetrics_FullMethodName:   rule(auth.Roles()...),
 		metricsv1.MetricsSourceService_RebuildMetrics_FullMethodName: audited(admin),
 	}
 }
