@@ -9,7 +9,8 @@ import (
 )
 
 // DefaultResolve finds the record a request acts on, for the audit log:
-// the request's string field "name", else "parent", else the "name" of
+// the request's string field "name", else "parent", else "office" (an
+// office-wide query's offices/{office}), else the "name" of
 // its first set message field that has one (e.g. survivor.name of an
 // update), else the repeated string field "names" of a batch request
 // (AIP-231), whose names are kept comma-separated, filed under their
@@ -25,6 +26,11 @@ func DefaultResolve(method string, req any) (resource, office string) {
 	resource = stringField(r, "name")
 	if resource == "" {
 		resource = stringField(r, "parent")
+	}
+	if resource == "" {
+		// An office-wide query names its office (offices/{office}) in a
+		// field of that name, e.g. a hearing calendar.
+		resource = stringField(r, "office")
 	}
 	if resource == "" {
 		fields := r.Descriptor().Fields()

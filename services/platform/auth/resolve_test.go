@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	prosecutionv1 "github.com/justiceops/justice/proto/gen/go/justice/prosecution/v1"
 	rescuev1 "github.com/justiceops/justice/proto/gen/go/justice/rescue/v1"
 	"strings"
 	"sync"
@@ -97,6 +98,8 @@ func TestDefaultResolve(t *testing.T) {
 		{"batch with a malformed name", &rescuev1.LookupReferencesRequest{Names: []string{"offices/mumbai/survivors/a", "Zyxwy Qqvarn"}},
 			auth.InvalidResourceName, ""},
 		{"empty batch", &rescuev1.LookupReferencesRequest{}, "", ""},
+		{"office-wide query", &prosecutionv1.QueryHearingCalendarRequest{Office: "offices/mumbai"}, "offices/mumbai", "mumbai"},
+		{"office-wide query, malformed", &prosecutionv1.QueryHearingCalendarRequest{Office: "Zyxwy Qqvarn"}, auth.InvalidResourceName, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -166,8 +166,8 @@ func matrixCalls() map[string]matrixCall {
 			return on(name)(f.e.anon.DeleteHearing(ctx, &prosecutionv1.DeleteHearingRequest{Name: name}))
 		},
 		prosecutionv1.ProsecutionService_QueryHearingCalendar_FullMethodName: func(t *testing.T, f *matrixFixture, ctx context.Context, _ bool) (string, error) {
-			// The office is no name or parent: the request names no resource.
-			return on("")(f.e.anon.QueryHearingCalendar(ctx, &prosecutionv1.QueryHearingCalendarRequest{Office: mumbai,
+			// The office (offices/{office}) is the resource the audit log files the call under.
+			return on(mumbai)(f.e.anon.QueryHearingCalendar(ctx, &prosecutionv1.QueryHearingCalendarRequest{Office: mumbai,
 				StartDate: day(2025, 1, 1), EndDate: day(2025, 1, 31)}))
 		},
 
