@@ -191,8 +191,13 @@ func create[C any, R any, PR interface {
 	if err := apireq.CheckRequestID(req.GetRequestId()); err != nil {
 		return nil, err
 	}
+	if !n.present {
+		// Only the missing resource: its fields' own "required"s would bury it.
+		var v errs.Violations
+		apireq.Required(&v, n.field, false)
+		return nil, v.Err()
+	}
 	var v errs.Violations
-	apireq.Required(&v, n.field, n.present)
 	cmd := n.command(&v, office, caseID)
 	if err := apireq.Invalid(v, n.check(cmd)); err != nil {
 		return nil, err
