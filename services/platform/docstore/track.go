@@ -11,7 +11,7 @@ import (
 )
 
 // Counters is what a tracked Collection needs of the metric counters its
-// records feed; *metricsource.Store implements it.
+// records feed; *metricstore.Store implements it.
 type Counters interface {
 	// Track registers a collection of records as a source of the counters
 	// (counters.Store.Track) and returns its tracker.

@@ -1,15 +1,19 @@
 // Package metricsource is what makes a service a source of the
 // cross-office metrics (justice.metrics.v1.MetricsSourceService): the
-// metric values and queries (this file), a Store that keeps the service's
-// pre-aggregated counters (office x metric x month, package counters) fed
-// by its record collections (docstore.Collection.Track), and the Server
-// that answers the gateway.
+// metric values and queries (this file), their validation, and the metrics
+// use cases (Metrics) over a Repository of the counters. It is pure: it
+// depends on neither the MongoDB driver nor gRPC, so a service's domain may
+// use its types. The storage and the transport live in subpackages:
+// metricstore's Store keeps the service's pre-aggregated counters (office
+// x metric x month, package counters) fed by its record collections
+// (docstore.Collection.Track), and metricserver's Server answers the
+// gateway.
 //
 // A service supplies only what is its own: the names of the metrics it
 // provides, in a stable order, and for each tracked collection the written
 // definition of what a record counts for (a function of the record and its
 // office's time zone returning MetricCounts, turned into counter cells by
-// Cells).
+// metricstore.Cells).
 package metricsource
 
 import (
@@ -20,7 +24,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/justiceops/justice/services/platform/counters"
 	"github.com/justiceops/justice/services/platform/errs"
 	"github.com/justiceops/justice/services/platform/record"
 )
@@ -46,16 +49,6 @@ func Month(t time.Time, tz *time.Location) string {
 	}
 	local := t.In(tz)
 	return fmt.Sprintf("%04d-%02d", local.Year(), int(local.Month()))
-}
-
-// Cells turns a record's metric counts into counter cells of its office:
-// what a docstore.Tracking's Cells returns.
-func Cells(office string, counts []MetricCount) []counters.Cell {
-	out := make([]counters.Cell, len(counts))
-	for i, c := range counts {
-		out[i] = counters.Cell{Office: office, Metric: c.Metric, Month: c.Month, Delta: c.Delta}
-	}
-	return out
 }
 
 // MetricValue is a metric's value for one office and month.
@@ -107,7 +100,7 @@ type RebuildRequest struct {
 
 // Repository keeps a service's pre-aggregated metric counters (office x
 // metric x month), which the record repositories update as they write
-// records. *Store implements it.
+// records. *metricstore.Store implements it.
 type Repository interface {
 	// Query returns the non-zero values q selects, sorted by office,
 	// metric and month, reading counters only, never records.

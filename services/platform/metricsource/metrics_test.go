@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/justiceops/justice/services/platform/counters"
 	"github.com/justiceops/justice/services/platform/errs"
 	"github.com/justiceops/justice/services/platform/metricsource"
 	"github.com/justiceops/justice/services/platform/record"
@@ -104,23 +103,5 @@ func TestKnownMetricsKeepsTheProvidedOrder(t *testing.T) {
 	}
 	if got := metricsource.KnownMetrics(provided, []string{"survivors_rescued"}); len(got) != 0 {
 		t.Errorf("only another source's metric: %v, want none", got)
-	}
-}
-
-func TestCellsAreTheRecordsOffice(t *testing.T) {
-	t.Parallel()
-	got := metricsource.Cells("mumbai", []metricsource.MetricCount{
-		{Metric: "cases_filed", Month: "2025-03", Delta: 1},
-		{Metric: "convictions", Month: "2025-04", Delta: 2},
-	})
-	want := []counters.Cell{
-		{Office: "mumbai", Metric: "cases_filed", Month: "2025-03", Delta: 1},
-		{Office: "mumbai", Metric: "convictions", Month: "2025-04", Delta: 2},
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("Cells = %v, want %v", got, want)
-	}
-	if got := metricsource.Cells("mumbai", nil); len(got) != 0 {
-		t.Errorf("no counts: %v", got)
 	}
 }

@@ -14,10 +14,24 @@ import (
 // rebuild asked by a caller who does not hold every office.
 const ReasonAllOfficesRequired = "ALL_OFFICES_REQUIRED"
 
+// UseCases are the service's metrics use cases that the gRPC Server of
+// package metricserver calls.
+type UseCases interface {
+	// Query returns the values of the metrics q asks for (a validated
+	// query whose offices are the caller's, resolved by the Server),
+	// narrowed again to the caller's scope and to the metrics the service
+	// provides.
+	Query(ctx context.Context, q MetricsQuery) ([]MetricValue, error)
+	// Rebuild recounts every metric from the records for the reason given,
+	// checking that the caller may (INVALID_ARGUMENT for a bad reason,
+	// PERMISSION_DENIED for a caller who may not).
+	Rebuild(ctx context.Context, reason string) (MetricsRebuild, error)
+}
+
 // Metrics are a service's metrics use cases over its counters: they
-// implement UseCases for the Server. Every service that is a metrics source
-// uses them as they are; it supplies the metrics it provides, its counters
-// and its configured offices.
+// implement UseCases for the Server (package metricserver). Every service
+// that is a metrics source uses them as they are; it supplies the metrics
+// it provides, its counters and its configured offices.
 type Metrics struct {
 	provided []string
 	repo     Repository

@@ -37,6 +37,10 @@ func (f *fakeRepository) Rebuild(_ context.Context, r metricsource.RebuildReques
 	return metricsource.MetricsRebuild{Generation: 2, Records: 5, Counters: 3}, nil
 }
 
+var provided = []string{"cases_filed", "convictions"}
+
+func as(p identity.Principal) context.Context { return identity.WithPrincipal(context.Background(), p) }
+
 var useCaseNow = time.Date(2025, 3, 14, 10, 0, 0, 0, time.UTC)
 
 func newMetrics() (*metricsource.Metrics, *fakeRepository) {

@@ -19,6 +19,7 @@ import (
 	"github.com/justiceops/justice/services/platform/grpcserver"
 	"github.com/justiceops/justice/services/platform/identity"
 	"github.com/justiceops/justice/services/platform/metricsource"
+	"github.com/justiceops/justice/services/platform/metricsource/metricserver"
 	"github.com/justiceops/justice/services/platform/servicekit"
 )
 
@@ -30,7 +31,7 @@ func TestMount_ServesTheServicesUnderThePolicyWithTheAuditService(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	metrics := metricsource.NewServer([]string{"cases_filed"}, metricsource.NewMetrics([]string{"cases_filed"}, nil, kit.Offices.Codes(), nil),
+	metrics := metricserver.NewServer([]string{"cases_filed"}, metricsource.NewMetrics([]string{"cases_filed"}, nil, kit.Offices.Codes(), nil),
 		kit.Offices)
 	policy := auth.Policy{
 		metricsv1.MetricsSourceService_QueryMetrics_FullMethodName: {Roles: []string{auth.RoleLawyer}},

@@ -2,19 +2,19 @@ package mongodb
 
 import (
 	"github.com/justiceops/justice/services/platform/counters"
-	"github.com/justiceops/justice/services/platform/metricsource"
+	"github.com/justiceops/justice/services/platform/metricsource/metricstore"
 	"github.com/justiceops/justice/services/prosecution/internal/domain"
 )
 
 // TimeZones gives the time zone of an office. It returns nil (meaning UTC)
 // for an office it does not know.
-type TimeZones = metricsource.TimeZones
+type TimeZones = metricstore.TimeZones
 
 // MetricsRepository keeps the metric counters the case and accused
 // repositories feed, answers their queries and rebuilds, and does their
 // upkeep (Query, Rebuild, Repair, NeedsRepair): the platform's
-// metricsource.Store in the service's database.
-type MetricsRepository = metricsource.Store
+// metricstore.Store in the service's database.
+type MetricsRepository = metricstore.Store
 
 // caseCells is the contribution of a stored case: the domain's CaseMetrics.
 func caseCells(d *caseDoc) ([]counters.Cell, error) {
@@ -22,7 +22,7 @@ func caseCells(d *caseDoc) ([]counters.Cell, error) {
 	if err != nil {
 		return nil, err
 	}
-	return metricsource.Cells(c.Office, domain.CaseMetrics(c)), nil
+	return metricstore.Cells(c.Office, domain.CaseMetrics(c)), nil
 }
 
 // accusedCells is the contribution of a stored accused: the domain's AccusedMetrics.
@@ -31,5 +31,5 @@ func accusedCells(d *accusedDoc) ([]counters.Cell, error) {
 	if err != nil {
 		return nil, err
 	}
-	return metricsource.Cells(a.Office, domain.AccusedMetrics(a)), nil
+	return metricstore.Cells(a.Office, domain.AccusedMetrics(a)), nil
 }

@@ -28,7 +28,7 @@
 // # Metric counters
 //
 // Cases and accused feed the service's pre-aggregated metric counters (a
-// metricsource.Store, which MetricsRepository is). Each such document
+// metricstore.Store, which MetricsRepository is). Each such document
 // carries its counters bookkeeping (a counters.State under "counters").
 // Every write of one computes the record's contribution (domain.CaseMetrics,
 // domain.AccusedMetrics) and, when it changed, stores a pending change with
@@ -52,14 +52,14 @@ import (
 	"github.com/justiceops/justice/services/platform/docstore"
 	"github.com/justiceops/justice/services/platform/filtering"
 	"github.com/justiceops/justice/services/platform/listing"
-	"github.com/justiceops/justice/services/platform/metricsource"
+	"github.com/justiceops/justice/services/platform/metricsource/metricstore"
 	"github.com/justiceops/justice/services/platform/mongostore"
 	"github.com/justiceops/justice/services/platform/pagination"
 	"github.com/justiceops/justice/services/prosecution/internal/domain"
 )
 
 // Collections of the service's database (besides the metric counters',
-// metricsource.CountersCollection and RebuildsCollection).
+// metricstore.CountersCollection and RebuildsCollection).
 const (
 	CasesCollection         = "cases"
 	AccusedCollection       = "accused"
@@ -99,7 +99,7 @@ type Options struct {
 // codec signs and checks page tokens. It applies no pending counter
 // change: call Metrics.Repair before serving.
 func New(ctx context.Context, db *mongo.Database, codec *pagination.Codec, opts Options) (*Repositories, error) {
-	metrics, err := metricsource.NewStore(ctx, db, metricsource.Options{Zones: opts.Zones, Logger: opts.Logger})
+	metrics, err := metricstore.NewStore(ctx, db, metricstore.Options{Zones: opts.Zones, Logger: opts.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("mongodb.New: %w", err)
 	}

@@ -1,7 +1,7 @@
 package grpcport
 
 import (
-	"github.com/justiceops/justice/services/platform/metricsource"
+	"github.com/justiceops/justice/services/platform/metricsource/metricserver"
 	"github.com/justiceops/justice/services/platform/office"
 	"github.com/justiceops/justice/services/prosecution/internal/app"
 )
@@ -10,11 +10,11 @@ import (
 // prosecution service's part of the cross-office metrics
 // (criminals_restrained, convictions, acquittals, cases_charge_sheeted),
 // read from its pre-aggregated counters. It is the platform's
-// metricsource.Server over the application's metrics use cases.
-type MetricsServer = metricsource.Server
+// metricserver.Server over the application's metrics use cases.
+type MetricsServer = metricserver.Server
 
 // NewMetrics returns the MetricsSourceService over the application.
 func NewMetrics(application *app.Application, offices *office.Registry) *MetricsServer {
 	metrics := application.Metrics()
-	return metricsource.NewServer(metrics.Provided(), metrics, offices)
+	return metricserver.NewServer(metrics.Provided(), metrics, offices)
 }

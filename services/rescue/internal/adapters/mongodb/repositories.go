@@ -23,7 +23,7 @@
 // # Metric counters
 //
 // Operations and survivors feed the service's pre-aggregated metric
-// counters (a metricsource.Store, which MetricsRepository is). Each such
+// counters (a metricstore.Store, which MetricsRepository is). Each such
 // document carries its counters bookkeeping (a counters.State under
 // "counters"). Every write of one computes the record's contribution
 // (domain.OperationMetrics, domain.SurvivorMetrics, in the office's time
@@ -51,7 +51,7 @@ import (
 	"github.com/justiceops/justice/services/platform/docstore"
 	"github.com/justiceops/justice/services/platform/filtering"
 	"github.com/justiceops/justice/services/platform/listing"
-	"github.com/justiceops/justice/services/platform/metricsource"
+	"github.com/justiceops/justice/services/platform/metricsource/metricstore"
 	"github.com/justiceops/justice/services/platform/mongostore"
 	"github.com/justiceops/justice/services/platform/pagination"
 	"github.com/justiceops/justice/services/rescue/internal/domain"
@@ -93,7 +93,7 @@ func New(ctx context.Context, db *mongo.Database, codec *pagination.Codec, ciphe
 	if cipher == nil {
 		return nil, errors.New("mongodb.New: a Cipher is required: survivor identity is never stored in clear")
 	}
-	metrics, err := metricsource.NewStore(ctx, db, metricsource.Options{Zones: opts.Zones, Logger: opts.Logger})
+	metrics, err := metricstore.NewStore(ctx, db, metricstore.Options{Zones: opts.Zones, Logger: opts.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("mongodb.New: %w", err)
 	}

@@ -1,7 +1,7 @@
 package grpcport
 
 import (
-	"github.com/justiceops/justice/services/platform/metricsource"
+	"github.com/justiceops/justice/services/platform/metricsource/metricserver"
 	"github.com/justiceops/justice/services/platform/office"
 	"github.com/justiceops/justice/services/rescue/internal/app"
 	"github.com/justiceops/justice/services/rescue/internal/domain"
@@ -10,12 +10,12 @@ import (
 // MetricsServer implements metricsv1.MetricsSourceServiceServer: the rescue
 // service's part of the cross-office metrics (survivors_rescued,
 // minors_rescued, operations_conducted), read from its pre-aggregated
-// counters. It is the platform's metricsource.Server over the rescue
+// counters. It is the platform's metricserver.Server over the rescue
 // metrics use cases; the gateway calls it with the caller's own token, so
 // the office scope is the caller's.
-type MetricsServer = metricsource.Server
+type MetricsServer = metricserver.Server
 
 // NewMetrics returns the MetricsSourceService over the application.
 func NewMetrics(application *app.Application, offices *office.Registry) *MetricsServer {
-	return metricsource.NewServer(domain.ProvidedMetrics(), application.Metrics(), offices)
+	return metricserver.NewServer(domain.ProvidedMetrics(), application.Metrics(), offices)
 }

@@ -1,4 +1,14 @@
-package metricsource
+// Package metricstore keeps a metrics source's pre-aggregated counters
+// (office x metric x month, package counters) in the service's MongoDB
+// database: the Store, fed by the service's record collections
+// (docstore.Collection.Track), which implements metricsource.Repository
+// for the metrics use cases, and Cells, which turns a record's
+// metricsource.MetricCounts into counter cells of its office.
+//
+// It is kept apart from package metricsource so that a service's pure
+// domain, which needs only the metric types, does not depend on the
+// MongoDB driver.
+package metricstore
 
 import (
 	"context"
@@ -12,6 +22,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/justiceops/justice/services/platform/counters"
+	"github.com/justiceops/justice/services/platform/metricsource"
 	"github.com/justiceops/justice/services/platform/mongostore"
 	"github.com/justiceops/justice/services/platform/record"
 	"github.com/justiceops/justice/services/platform/resname"
@@ -53,8 +64,9 @@ type Options struct {
 // Store keeps a service's metric counters (counters.Store in
 // CountersCollection) and the record of their recounts
 // (RebuildsCollection), and does their upkeep (Repair). It implements
-// Repository for the service's use cases, and docstore.Counters for the
-// record collections that feed it (docstore.Collection.Track).
+// metricsource.Repository for the service's use cases, and
+// docstore.Counters for the record collections that feed it
+// (docstore.Collection.Track).
 type Store struct {
 	store    *counters.Store
 	zones    TimeZones
@@ -67,7 +79,7 @@ type Store struct {
 	dirty atomic.Bool
 }
 
-var _ Repository = (*Store)(nil)
+var _ metricsource.Repository = (*Store)(nil)
 
 // NewStore returns the Store on db, creating its collections' indexes and
 // the counters' generation if missing. It applies no pending counter
@@ -79,13 +91,13 @@ func NewStore(ctx context.Context, db *mongo.Database, opts Options) (*Store, er
 	}
 	cs, err := counters.NewStore(ctx, db, CountersCollection)
 	if err != nil {
-		return nil, fmt.Errorf("metricsource.NewStore: %w", err)
+		return nil, fmt.Errorf("metricstore.NewStore: %w", err)
 	}
 	rebuilds := db.Collection(RebuildsCollection)
 	if err := mongostore.EnsureIndexes(ctx, rebuilds, []mongo.IndexModel{{
 		Keys: bson.D{{Key: "time", Value: 1}}, Options: options.Index().SetName("time"),
 	}}); err != nil {
-		return nil, fmt.Errorf("metricsource.NewStore: %w", err)
+		return nil, fmt.Errorf("metricstore.NewStore: %w", err)
 	}
 	return &Store{store: cs, zones: opts.Zones, logger: logger, rebuilds: rebuilds}, nil
 }
@@ -137,9 +149,9 @@ func (s *Store) ApplyPending(ctx context.Context, t *counters.Tracker, name, id 
 	}
 }
 
-// Query implements Repository. It reads counter documents only. A query
-// naming no office or no metric selects nothing.
-func (s *Store) Query(ctx context.Context, q MetricsQuery) ([]MetricValue, error) {
+// Query implements metricsource.Repository. It reads counter documents
+// only. A query naming no office or no metric selects nothing.
+func (s *Store) Query(ctx context.Context, q metricsource.MetricsQuery) ([]metricsource.MetricValue, error) {
 	if len(q.Offices) == 0 || len(q.Metrics) == 0 {
 		return nil, nil
 	}
@@ -147,11 +159,11 @@ func (s *Store) Query(ctx context.Context, q MetricsQuery) ([]MetricValue, error
 		Offices: q.Offices, Metrics: q.Metrics, FromMonth: q.FromMonth, ToMonth: q.ToMonth,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("metricsource.Store.Query: %w", err)
+		return nil, fmt.Errorf("metricstore.Store.Query: %w", err)
 	}
-	out := make([]MetricValue, len(values))
+	out := make([]metricsource.MetricValue, len(values))
 	for i, v := range values {
-		out[i] = MetricValue{Office: v.Office, Metric: v.Metric, Month: v.Month, Value: v.Value}
+		out[i] = metricsource.MetricValue{Office: v.Office, Metric: v.Metric, Month: v.Month, Value: v.Value}
 	}
 	return out, nil
 }
@@ -172,16 +184,17 @@ type rebuildDoc struct {
 	Unsettled  int64      `bson:"unsettled,omitempty"`
 }
 
-// Rebuild implements Repository: it records who asks and why (no record,
-// no rebuild), recounts every metric from the tracked collections and
-// switches the readers to the new counters (counters.Store.Rebuild), then
-// records the outcome (DONE or FAILED). Once started, the recount runs to
-// its end (at most an hour) even if the caller goes away. Records left
-// unsettled by writes racing the Rebuild are left for the next Repair.
-func (s *Store) Rebuild(ctx context.Context, req RebuildRequest) (MetricsRebuild, error) {
+// Rebuild implements metricsource.Repository: it records who asks and why
+// (no record, no rebuild), recounts every metric from the tracked
+// collections and switches the readers to the new counters
+// (counters.Store.Rebuild), then records the outcome (DONE or FAILED).
+// Once started, the recount runs to its end (at most an hour) even if the
+// caller goes away. Records left unsettled by writes racing the Rebuild
+// are left for the next Repair.
+func (s *Store) Rebuild(ctx context.Context, req metricsource.RebuildRequest) (metricsource.MetricsRebuild, error) {
 	rec := rebuildDoc{ID: resname.NewID(), Time: record.Timestamp(req.Time), Actor: req.Actor, Reason: req.Reason, RequestID: req.RequestID}
 	if _, err := s.rebuilds.InsertOne(ctx, rec); err != nil {
-		return MetricsRebuild{}, fmt.Errorf("metricsource.Store.Rebuild: record the rebuild: %w", err)
+		return metricsource.MetricsRebuild{}, fmt.Errorf("metricstore.Store.Rebuild: record the rebuild: %w", err)
 	}
 	rctx, cancelRebuild := context.WithTimeout(context.WithoutCancel(ctx), rebuildTimeout)
 	defer cancelRebuild()
@@ -189,7 +202,7 @@ func (s *Store) Rebuild(ctx context.Context, req RebuildRequest) (MetricsRebuild
 	if res.Unsettled > 0 {
 		s.dirty.Store(true)
 	}
-	out := MetricsRebuild{Generation: res.Generation, Records: int64(res.Records), Corrected: int64(res.Corrected), Counters: int64(res.Counters)}
+	out := metricsource.MetricsRebuild{Generation: res.Generation, Records: int64(res.Records), Corrected: int64(res.Corrected), Counters: int64(res.Counters)}
 	end := record.Timestamp(time.Now())
 	set := bson.D{{Key: "end_time", Value: end}, {Key: "outcome", Value: "DONE"}, {Key: "generation", Value: out.Generation},
 		{Key: "records", Value: out.Records}, {Key: "corrected", Value: out.Corrected}, {Key: "counters", Value: out.Counters},
@@ -203,7 +216,7 @@ func (s *Store) Rebuild(ctx context.Context, req RebuildRequest) (MetricsRebuild
 		s.logger.WarnContext(ctx, "recording the outcome of a metrics rebuild failed", "rebuild", rec.ID, "error", uerr)
 	}
 	if err != nil {
-		return MetricsRebuild{}, fmt.Errorf("metricsource.Store.Rebuild: %w", err)
+		return metricsource.MetricsRebuild{}, fmt.Errorf("metricstore.Store.Rebuild: %w", err)
 	}
 	return out, nil
 }
@@ -221,7 +234,7 @@ func (s *Store) Repair(ctx context.Context, minAge time.Duration) (int, error) {
 	n, err := s.store.Repair(ctx, minAge)
 	if err != nil {
 		s.dirty.Store(true)
-		return n, fmt.Errorf("metricsource.Store.Repair: %w", err)
+		return n, fmt.Errorf("metricstore.Store.Repair: %w", err)
 	}
 	return n, nil
 }
@@ -240,3 +253,13 @@ func (s *Store) Counters() *counters.Store { return s.store }
 // record: the record keeps its pending change until a Repair (e.g. the one
 // at the next start) applies it. For tests of crash recovery only.
 func (s *Store) SimulateCrashes(n int) { s.crashes.Store(int64(n)) }
+
+// Cells turns a record's metric counts into counter cells of its office:
+// what a docstore.Tracking's Cells returns.
+func Cells(office string, counts []metricsource.MetricCount) []counters.Cell {
+	out := make([]counters.Cell, len(counts))
+	for i, c := range counts {
+		out[i] = counters.Cell{Office: office, Metric: c.Metric, Month: c.Month, Delta: c.Delta}
+	}
+	return out
+}

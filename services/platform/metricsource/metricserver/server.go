@@ -1,4 +1,10 @@
-package metricsource
+// Package metricserver is the gRPC face of a metrics source: the Server
+// that implements justice.metrics.v1.MetricsSourceService over a service's
+// metrics use cases (metricsource.UseCases) and answers the gateway.
+//
+// It is kept apart from package metricsource so that a service's pure
+// domain, which needs only the metric types, does not depend on gRPC.
+package metricserver
 
 import (
 	"context"
@@ -7,20 +13,8 @@ import (
 	metricsv1 "github.com/justiceops/justice/proto/gen/go/justice/metrics/v1"
 	"github.com/justiceops/justice/services/platform/auth"
 	"github.com/justiceops/justice/services/platform/identity"
+	"github.com/justiceops/justice/services/platform/metricsource"
 )
-
-// UseCases are the service's metrics use cases the Server calls.
-type UseCases interface {
-	// Query returns the values of the metrics q asks for (a validated
-	// query whose offices are the caller's, resolved by the Server),
-	// narrowed again to the caller's scope and to the metrics the service
-	// provides.
-	Query(ctx context.Context, q MetricsQuery) ([]MetricValue, error)
-	// Rebuild recounts every metric from the records for the reason given,
-	// checking that the caller may (INVALID_ARGUMENT for a bad reason,
-	// PERMISSION_DENIED for a caller who may not).
-	Rebuild(ctx context.Context, reason string) (MetricsRebuild, error)
-}
 
 // Offices lists the codes of every configured office; *office.Registry
 // implements it.
@@ -36,7 +30,7 @@ type Server struct {
 	metricsv1.UnimplementedMetricsSourceServiceServer
 
 	provided []string
-	metrics  UseCases
+	metrics  metricsource.UseCases
 	offices  Offices
 }
 
@@ -45,7 +39,7 @@ var _ metricsv1.MetricsSourceServiceServer = (*Server)(nil)
 // NewServer returns the MetricsSourceService of a service that provides
 // the metrics named by provided (in a stable order, listed in every
 // answer), over its use cases and its configured offices.
-func NewServer(provided []string, metrics UseCases, offices Offices) *Server {
+func NewServer(provided []string, metrics metricsource.UseCases, offices Offices) *Server {
 	return &Server{provided: slices.Clone(provided), metrics: metrics, offices: offices}
 }
 
@@ -58,14 +52,14 @@ func NewServer(provided []string, metrics UseCases, offices Offices) *Server {
 // Metric names the service does not provide are ignored; provided_metrics
 // always lists the ones it does.
 func (s *Server) QueryMetrics(ctx context.Context, req *metricsv1.QueryMetricsRequest) (*metricsv1.QueryMetricsResponse, error) {
-	if err := ValidateMetricsQuery(req.GetOffices(), req.GetMetrics(), req.GetFromMonth(), req.GetToMonth()); err != nil {
+	if err := metricsource.ValidateMetricsQuery(req.GetOffices(), req.GetMetrics(), req.GetFromMonth(), req.GetToMonth()); err != nil {
 		return nil, err
 	}
 	offices, err := s.scope(ctx, req.GetOffices())
 	if err != nil {
 		return nil, err
 	}
-	values, err := s.metrics.Query(ctx, MetricsQuery{
+	values, err := s.metrics.Query(ctx, metricsource.MetricsQuery{
 		Offices: offices, Metrics: req.GetMetrics(), FromMonth: req.GetFromMonth(), ToMonth: req.GetToMonth(),
 	})
 	if err != nil {
@@ -101,10 +95,10 @@ func (s *Server) scope(ctx context.Context, requested []string) ([]string, error
 
 // RebuildMetrics implements metricsv1.MetricsSourceServiceServer: it
 // recounts every metric from the records and replaces the counters (see
-// UseCases.Rebuild). The reason is required (INVALID_ARGUMENT) and kept
-// with the service's record of the rebuild; the use case decides who may
-// (a rebuild covers every office: typically PERMISSION_DENIED unless the
-// caller holds every office).
+// metricsource.UseCases.Rebuild). The reason is required
+// (INVALID_ARGUMENT) and kept with the service's record of the rebuild;
+// the use case decides who may (a rebuild covers every office: typically
+// PERMISSION_DENIED unless the caller holds every office).
 func (s *Server) RebuildMetrics(ctx context.Context, req *metricsv1.RebuildMetricsRequest) (*metricsv1.RebuildMetricsResponse, error) {
 	res, err := s.metrics.Rebuild(ctx, req.GetReason())
 	if err != nil {

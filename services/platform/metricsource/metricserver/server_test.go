@@ -1,4 +1,4 @@
-package metricsource_test
+package metricserver_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/justiceops/justice/services/platform/errs"
 	"github.com/justiceops/justice/services/platform/identity"
 	"github.com/justiceops/justice/services/platform/metricsource"
+	"github.com/justiceops/justice/services/platform/metricsource/metricserver"
 )
 
 // fakeUseCases records what the server asks of the service.
@@ -42,9 +43,9 @@ func (o offices) Codes() []string { return slices.Clone(o) }
 
 var provided = []string{"cases_filed", "convictions"}
 
-func newServer() (*metricsource.Server, *fakeUseCases) {
+func newServer() (*metricserver.Server, *fakeUseCases) {
 	uc := &fakeUseCases{}
-	return metricsource.NewServer(provided, uc, offices{"kolkata", "mumbai", "pune"}), uc
+	return metricserver.NewServer(provided, uc, offices{"kolkata", "mumbai", "pune"}), uc
 }
 
 func as(p identity.Principal) context.Context { return identity.WithPrincipal(context.Background(), p) }

@@ -1,4 +1,4 @@
-package metricsource_test
+package metricstore_test
 
 import (
 	"testing"

@@ -1,4 +1,4 @@
-package metricsource_test
+package metricstore_test
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"github.com/justiceops/justice/services/platform/counters"
 	"github.com/justiceops/justice/services/platform/docstore"
 	"github.com/justiceops/justice/services/platform/metricsource"
+	"github.com/justiceops/justice/services/platform/metricsource/metricstore"
 	"github.com/justiceops/justice/services/platform/record"
 	"github.com/justiceops/justice/services/platform/storetest"
 )
@@ -33,13 +34,15 @@ type filingDoc struct {
 	Counters counters.State      `bson:"counters"`
 }
 
+var ist = time.FixedZone("IST", 5*3600+1800)
+
 const metricFiled = "charge_sheets_filed"
 
 // fixture is a Store with one tracked collection of filings, Mumbai in
 // Indian time and every other office in UTC.
 type fixture struct {
 	db      *mongo.Database
-	store   *metricsource.Store
+	store   *metricstore.Store
 	filings *docstore.Collection[filing, filingDoc]
 	log     *bytes.Buffer
 }
@@ -49,7 +52,7 @@ func newFixture(t *testing.T) *fixture {
 	ctx := context.Background()
 	f := &fixture{db: storetest.NewDatabase(t), log: &bytes.Buffer{}}
 	var err error
-	f.store, err = metricsource.NewStore(ctx, f.db, metricsource.Options{
+	f.store, err = metricstore.NewStore(ctx, f.db, metricstore.Options{
 		Zones: func(office string) *time.Location {
 			if office == "mumbai" {
 				return ist
@@ -74,7 +77,7 @@ func newFixture(t *testing.T) *fixture {
 		State:    func(d *filingDoc) *counters.State { return &d.Counters },
 		Cells: func(d *filingDoc) ([]counters.Cell, error) {
 			office := d.Meta.Office
-			return metricsource.Cells(office, []metricsource.MetricCount{
+			return metricstore.Cells(office, []metricsource.MetricCount{
 				{Metric: metricFiled, Month: metricsource.Month(d.Filed, f.store.Zone(office)), Delta: 1},
 			}), nil
 		},
@@ -173,7 +176,7 @@ func TestRebuildRecountsAndRecordsWhoAskedAndTheOutcome(t *testing.T) {
 	f.assertCounts(t, map[counters.Key]int64{filed("mumbai", "2025-05"): 2})
 
 	var rec bson.M
-	if err := f.db.Collection(metricsource.RebuildsCollection).FindOne(ctx, bson.D{}).Decode(&rec); err != nil {
+	if err := f.db.Collection(metricstore.RebuildsCollection).FindOne(ctx, bson.D{}).Decode(&rec); err != nil {
 		t.Fatal(err)
 	}
 	if rec["actor"] != "admin" || rec["reason"] != "restored a backup" || rec["request_id"] != "req-1" ||
@@ -214,7 +217,7 @@ func TestAFailedApplyIsLoggedAndLeftForRepair(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	// Without its generation document the counters cannot be updated.
-	cs := f.db.Collection(metricsource.CountersCollection)
+	cs := f.db.Collection(metricstore.CountersCollection)
 	var gen bson.Raw
 	if err := cs.FindOne(ctx, bson.D{{Key: "_id", Value: "generation"}}).Decode(&gen); err != nil {
 		t.Fatal(err)
@@ -236,4 +239,22 @@ func TestAFailedApplyIsLoggedAndLeftForRepair(t *testing.T) {
 		t.Fatalf("Repair = %d, %v", n, err)
 	}
 	f.assertCounts(t, map[counters.Key]int64{filed("pune", "2025-06"): 1})
+}
+
+func TestCellsAreTheRecordsOffice(t *testing.T) {
+	t.Parallel()
+	got := metricstore.Cells("mumbai", []metricsource.MetricCount{
+		{Metric: "cases_filed", Month: "2025-03", Delta: 1},
+		{Metric: "convictions", Month: "2025-04", Delta: 2},
+	})
+	want := []counters.Cell{
+		{Office: "mumbai", Metric: "cases_filed", Month: "2025-03", Delta: 1},
+		{Office: "mumbai", Metric: "convictions", Month: "2025-04", Delta: 2},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Cells = %v, want %v", got, want)
+	}
+	if got := metricstore.Cells("mumbai", nil); len(got) != 0 {
+		t.Errorf("no counts: %v", got)
+	}
 }
